@@ -194,9 +194,14 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .option('--delay <duration>', 'wait this long before answering')
     .action(lazy(() => import('./commands/listen.js')));
 
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: proper-lockfile's signal-exit re-raises a signal when it sees no other
+  // listener left, which would kill the process before a graceful stop. A second signal forces it.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -34,11 +34,22 @@ function checkStoreShape(value: unknown): string | undefined {
  * cross-process lock so concurrent writers never lose an update.
  */
 export class WebhookStore {
-  private readonly db: Low<StoreData>;
+  private readonly file: SecureJsonFile<StoreData>;
   private cache: { key: string; webhooks: Webhook[] } | undefined;
 
   constructor(readonly path: string) {
-    this.db = new Low<StoreData>(new SecureJsonFile<StoreData>(path, checkStoreShape), emptyData());
+    this.file = new SecureJsonFile<StoreData>(path, checkStoreShape);
+  }
+
+  /**
+   * A fresh lowdb view of the file for each call: concurrent calls of a long-lived store (the
+   * daemon) never share in-memory data, and a removed file reads as empty, not as what was last
+   * seen (lowdb's `read()` keeps the old `data` when the file is missing).
+   */
+  private async load(): Promise<Low<StoreData>> {
+    const db = new Low<StoreData>(this.file, emptyData());
+    await db.read();
+    return db;
   }
 
   async list(tenant: string): Promise<Webhook[]> {
@@ -66,9 +77,9 @@ export class WebhookStore {
       throw error;
     }
     if (this.cache?.key === key) return this.cache.webhooks;
-    await this.db.read();
-    this.cache = { key, webhooks: this.db.data.webhooks };
-    return this.db.data.webhooks;
+    const { webhooks } = (await this.load()).data;
+    this.cache = { key, webhooks };
+    return webhooks;
   }
 
   async create(webhook: Webhook): Promise<Webhook> {
@@ -107,9 +118,9 @@ export class WebhookStore {
   private async mutate<R>(change: (data: StoreData) => R): Promise<R> {
     const release = await this.lock();
     try {
-      await this.db.read();
-      const result = change(this.db.data);
-      await this.db.write();
+      const db = await this.load();
+      const result = change(db.data);
+      await db.write();
       this.cache = undefined;
       return result;
     } finally {

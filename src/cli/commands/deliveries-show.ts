@@ -1,6 +1,11 @@
-import { OperationError } from '../../core/errors.js';
+import type { DeliveryView } from '../../core/views.js';
 import type { CommandContext } from '../context.js';
+import { daemonClient } from '../daemon-access.js';
+import { renderDelivery } from '../render/deliveries.js';
+import { styleOf } from '../store-access.js';
 
-export async function run(_ctx: CommandContext): Promise<void> {
-  throw new OperationError('not implemented yet');
+export async function run(ctx: CommandContext, deliveryId: string): Promise<void> {
+  const delivery = await daemonClient(ctx).request<DeliveryView>('GET', `/api/v1/deliveries/${encodeURIComponent(deliveryId)}`);
+  if (ctx.out.json) ctx.out.printJson(delivery);
+  else ctx.out.print(renderDelivery(delivery, styleOf(ctx), Date.now()));
 }

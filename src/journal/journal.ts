@@ -1,0 +1,247 @@
+import { createReadStream } from 'node:fs';
+import { chmod, open, rename, truncate, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  DEFAULT_RETENTION,
+  JournalRecordError,
+  applyRecord,
+  applyRetention,
+  emptyState,
+  snapshotRecords,
+  type Delivery,
+  type JournalRecord,
+  type JournalState,
+  type Retention,
+} from '../core/delivery.js';
+import { SigmaError } from '../core/errors.js';
+
+export class JournalCorruptError extends SigmaError {
+  override readonly code = 'journal_corrupt';
+}
+
+export interface JournalOptions {
+  path: string;
+  retention?: Retention;
+  now?: () => number;
+  /** Compact after at least this many appended lines (and at least twice the live size). */
+  compactAfterLines?: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The delivery journal: append-only JSON Lines, one record per state change, the source of
+ * truth for pending work. Every record is applied to the in-memory state and queued in the
+ * same step, so memory and file never disagree. Appends are group-committed: everything queued
+ * while one write+fsync runs goes out in the next single write+fsync, which is what lets many
+ * concurrent emissions be acknowledged durably at the cost of one fsync.
+ */
+export class Journal {
+  readonly state: JournalState;
+  private handle: FileHandle;
+  private buffer: string[] = [];
+  private waiters: Waiter[] = [];
+  private flushing: Promise<void> | undefined;
+  private compactRequested = false;
+  private linesSinceCompaction: number;
+  private liveLines: number;
+  private readonly retention: Retention;
+  private readonly now: () => number;
+  private readonly compactAfterLines: number;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    state: JournalState,
+    handle: FileHandle,
+    fileLines: number,
+    options: JournalOptions,
+  ) {
+    this.state = state;
+    this.handle = handle;
+    this.linesSinceCompaction = fileLines;
+    this.liveLines = 0;
+    this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.now = options.now ?? Date.now;
+    this.compactAfterLines = options.compactAfterLines ?? 50_000;
+  }
+
+  /** Loads and replays the journal (a torn last line is dropped), then compacts it. */
+  static async open(options: JournalOptions): Promise<Journal> {
+    const state = emptyState();
+    const { lines, validBytes, torn } = await replay(options.path, state);
+    if (torn) await truncate(options.path, validBytes);
+    const handle = await open(options.path, 'a', 0o600);
+    await chmod(options.path, 0o600);
+    const journal = new Journal(options.path, state, handle, lines, options);
+    await journal.compact();
+    return journal;
+  }
+
+  /** Applies records to the state and appends them; resolves once they are fsynced. */
+  append(records: readonly JournalRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('journal is closed'));
+    for (const record of records) {
+      applyRecord(this.state, record);
+      this.buffer.push(`${JSON.stringify(record)}\n`);
+    }
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.startFlush();
+    return done;
+  }
+
+  /** Like append, for records whose loss in a crash is harmless (the work is redone). */
+  appendLater(records: readonly JournalRecord[]): void {
+    this.append(records).catch(() => {
+      // A failed write surfaces through the next durable append, which shares the file.
+    });
+  }
+
+  delivery(id: string): Delivery | undefined {
+    return this.state.deliveries.get(id);
+  }
+
+  /** Drops finished deliveries beyond the retention and rewrites the file from the state. */
+  compact(): Promise<void> {
+    this.compactRequested = true;
+    return this.append([]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flushing;
+    this.closed = true;
+    await this.handle.close();
+  }
+
+  private startFlush(): void {
+    if (this.flushing) return;
+    this.flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.flushLoop())
+      .finally(() => {
+        this.flushing = undefined;
+        if (this.waiters.length > 0 || this.compactRequested) this.startFlush();
+      });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.waiters.length > 0 || this.compactRequested) {
+      const lines = this.buffer;
+      const waiters = this.waiters;
+      this.buffer = [];
+      this.waiters = [];
+      try {
+        if (this.compactRequested) {
+          // The snapshot is taken from the state, which already holds every queued record.
+          this.compactRequested = false;
+          await this.rewrite();
+        } else if (lines.length > 0) {
+          await this.handle.write(lines.join(''));
+          await this.handle.datasync();
+          this.linesSinceCompaction += lines.length;
+          if (this.linesSinceCompaction >= Math.max(this.compactAfterLines, 2 * this.liveLines)) {
+            this.compactRequested = true;
+          }
+        }
+        for (const waiter of waiters) waiter.resolve();
+      } catch (error) {
+        for (const waiter of waiters) waiter.reject(error);
+      }
+    }
+  }
+
+  private async rewrite(): Promise<void> {
+    applyRetention(this.state, this.retention, this.now());
+    const temp = `${this.path}.compact.tmp`;
+    const out = await open(temp, 'w', 0o600);
+    let count = 0;
+    try {
+      let chunk: string[] = [];
+      let size = 0;
+      for (const record of snapshotRecords(this.state)) {
+        const line = `${JSON.stringify(record)}\n`;
+        chunk.push(line);
+        size += line.length;
+        count++;
+        if (size > 1 << 20) {
+          await out.write(chunk.join(''));
+          chunk = [];
+          size = 0;
+        }
+      }
+      await out.write(chunk.join(''));
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await rename(temp, this.path);
+    await syncDirectory(dirname(this.path));
+    await this.handle.close();
+    this.handle = await open(this.path, 'a', 0o600);
+    this.liveLines = count;
+    this.linesSinceCompaction = 0;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replays the file into `state`. Only a last line without its newline may be unreadable. */
+async function replay(path: string, state: JournalState): Promise<{ lines: number; validBytes: number; torn: boolean }> {
+  let lineNumber = 0;
+  let validBytes = 0;
+  let rest = '';
+  const applyLine = (line: string): void => {
+    lineNumber++;
+    if (line.trim() === '') return;
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(line) as JournalRecord;
+    } catch (error) {
+      throw corrupt(path, lineNumber, (error as Error).message);
+    }
+    try {
+      applyRecord(state, record);
+    } catch (error) {
+      if (error instanceof JournalRecordError || error instanceof TypeError) throw corrupt(path, lineNumber, error.message);
+      throw error;
+    }
+  };
+  try {
+    const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const text = rest + chunk;
+      let start = 0;
+      let newline = text.indexOf('\n', start);
+      while (newline !== -1) {
+        const line = text.slice(start, newline);
+        applyLine(line);
+        validBytes += Buffer.byteLength(line) + 1;
+        start = newline + 1;
+        newline = text.indexOf('\n', start);
+      }
+      rest = text.slice(start);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lines: 0, validBytes: 0, torn: false };
+    throw error;
+  }
+  if (rest === '') return { lines: lineNumber, validBytes, torn: false };
+  // A crash mid-append leaves a last line without its newline: drop it, the append was never acknowledged.
+  return { lines: lineNumber, validBytes, torn: true };
+}
+
+function corrupt(path: string, line: number, detail: string): JournalCorruptError {
+  return new JournalCorruptError(`${path}:${line} is not a valid journal record: ${detail}`, {
+    hint: `The journal was left untouched. Move it aside (mv ${path} ${path}.bad) to start with an empty one; the deliveries it holds would then not resume.`,
+  });
+}
