@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { Low } from 'lowdb';
-import lockfile from 'proper-lockfile';
 import { ConflictError, NotFoundError, OperationError } from '../core/errors.js';
 import type { Webhook } from '../core/webhook.js';
 import { SecureJsonFile } from './secure-json-file.js';
@@ -70,7 +69,7 @@ export class WebhookStore {
   async readAll(): Promise<Webhook[]> {
     let key: string;
     try {
-      const info = await stat(this.path);
+      const info = statSync(this.path); // one local syscall: cheaper than a thread-pool round trip
       key = `${info.ino}:${info.size}:${info.mtimeMs}`;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -129,6 +128,8 @@ export class WebhookStore {
   }
 
   private async lock(): Promise<() => Promise<void>> {
+    // Loaded on first write only: reads (list, get, every emission) never pay for it.
+    const { default: lockfile } = await import('proper-lockfile');
     try {
       return await lockfile.lock(this.path, {
         realpath: false,
