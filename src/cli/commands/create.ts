@@ -27,7 +27,7 @@ export async function run(ctx: CommandContext, options: CreateOptions): Promise<
       });
     }
     const { promptForMissing } = await import('../prompts.js');
-    filled = await promptForMissing(options);
+    filled = await promptForMissing(options, {}, { color: ctx.out.color.level > 0 });
   }
 
   const secret = filled.generateSecret ? generateSecret() : filled.secret;
