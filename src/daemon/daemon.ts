@@ -37,6 +37,8 @@ export const DAEMON_DEFAULTS = {
   shutdownGraceMs: 5_000,
 } as const;
 
+const RETENTION_SWEEP_MS = 3_600_000;
+
 export interface RunningDaemon {
   paths: HomePaths;
   stop(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   let server: Server | undefined;
   let journal: Journal | undefined;
+  let pidWritten = false;
   try {
     await claimSocket(paths);
     journal = await Journal.open({
@@ -106,18 +109,26 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":{"code":"bad_request","message":"malformed HTTP request"}}');
       else socket.destroy();
     });
+    // The pid file goes first: whoever sees /health answer can rely on it being there.
+    await writeFile(paths.pid, `${process.pid}\n`, { mode: 0o600 });
+    pidWritten = true;
     await listen(server, paths.socket);
     await chmod(paths.socket, 0o600);
-    await writeFile(paths.pid, `${process.pid}\n`, { mode: 0o600 });
     dispatcher.start();
 
     const liveServer = server;
     const liveJournal = journal;
+    // Growth triggers compaction on its own; this applies the 7-day age limit to a quiet daemon too.
+    const retentionTimer = setInterval(() => {
+      liveJournal.compact().catch((error: unknown) => log(`compaction failed: ${(error as Error).message}`));
+    }, RETENTION_SWEEP_MS);
+    retentionTimer.unref();
     let stopping: Promise<void> | undefined;
     return {
       paths,
       stop: () => {
         stopping ??= (async () => {
+          clearInterval(retentionTimer);
           const closed = new Promise<void>((resolve) => liveServer.close(() => resolve()));
           liveServer.closeIdleConnections();
           await dispatcher.stop(options.shutdownGraceMs ?? DAEMON_DEFAULTS.shutdownGraceMs);
@@ -134,6 +145,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   } catch (error) {
     server?.close();
     await journal?.close().catch(() => undefined);
+    if (pidWritten) await unlink(paths.pid).catch(() => undefined);
     throw error;
   } finally {
     await release().catch(() => undefined);

@@ -69,35 +69,46 @@ export class Journal {
     this.compactAfterLines = options.compactAfterLines ?? 50_000;
   }
 
-  /** Loads and replays the journal (a torn last line is dropped), then compacts it. */
+  /** Loads and replays the journal (a torn last line is dropped), compacting it when mostly history. */
   static async open(options: JournalOptions): Promise<Journal> {
     const state = emptyState();
     const { lines, validBytes, torn } = await replay(options.path, state);
     if (torn) await truncate(options.path, validBytes);
     const handle = await open(options.path, 'a', 0o600);
     await chmod(options.path, 0o600);
+    // A journal file created just now must survive a power cut too: persist its directory entry.
+    await syncDirectory(dirname(options.path));
     const journal = new Journal(options.path, state, handle, lines, options);
-    await journal.compact();
+    journal.liveLines = state.events.size + state.deliveries.size + state.idempotency.size;
+    // Rewrite at start only when the file is mostly history; replaying a lean file is the fast path.
+    if (lines > 2 * journal.liveLines + 1000) await journal.compact();
     return journal;
   }
 
   /** Applies records to the state and appends them; resolves once they are fsynced. */
   append(records: readonly JournalRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal is closed'));
-    for (const record of records) {
-      applyRecord(this.state, record);
-      this.buffer.push(`${JSON.stringify(record)}\n`);
-    }
+    this.enqueue(records);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.startFlush();
     return done;
   }
 
-  /** Like append, for records whose loss in a crash is harmless (the work is redone). */
+  /**
+   * Like append, for records whose loss in a crash is harmless (the attempt is simply made
+   * again): written in the same group commit, but nobody waits for them.
+   */
   appendLater(records: readonly JournalRecord[]): void {
-    this.append(records).catch(() => {
-      // A failed write surfaces through the next durable append, which shares the file.
-    });
+    if (this.closed) return;
+    this.enqueue(records);
+    this.startFlush();
+  }
+
+  private enqueue(records: readonly JournalRecord[]): void {
+    for (const record of records) {
+      applyRecord(this.state, record);
+      this.buffer.push(`${JSON.stringify(record)}\n`);
+    }
   }
 
   delivery(id: string): Delivery | undefined {
@@ -117,18 +128,22 @@ export class Journal {
     await this.handle.close();
   }
 
+  private pendingWork(): boolean {
+    return this.buffer.length > 0 || this.waiters.length > 0 || this.compactRequested;
+  }
+
   private startFlush(): void {
     if (this.flushing) return;
     this.flushing = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.flushLoop())
       .finally(() => {
         this.flushing = undefined;
-        if (this.waiters.length > 0 || this.compactRequested) this.startFlush();
+        if (this.pendingWork()) this.startFlush();
       });
   }
 
   private async flushLoop(): Promise<void> {
-    while (this.waiters.length > 0 || this.compactRequested) {
+    while (this.pendingWork()) {
       const lines = this.buffer;
       const waiters = this.waiters;
       this.buffer = [];
