@@ -109,26 +109,28 @@ function checkUrl(value: unknown, out: IssueCollector): string | undefined {
     out.add('url', value === undefined ? 'is required' : `must be a string, got ${describeType(value)}`);
     return undefined;
   }
-  if (value.length > MAX_URL) {
+  const url = value.trim();
+  if (url.length > MAX_URL) {
     out.add('url', `must be at most ${MAX_URL} characters`);
     return undefined;
   }
   let parsed: URL;
   try {
-    parsed = new URL(value);
+    parsed = new URL(url);
   } catch {
-    out.add('url', `"${value}" is not an absolute URL; use e.g. https://example.com/hooks/sigma`);
+    out.add('url', `"${url}" is not an absolute URL; use e.g. https://example.com/hooks/sigma`);
     return undefined;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     out.add('url', `must use http: or https:, got ${parsed.protocol}`);
     return undefined;
   }
-  if (parsed.hostname === '') {
-    out.add('url', 'must name a host');
+  // WHATWG parsing accepts `http:host` and `http:/host`; a stored URL should read as it is used.
+  if (parsed.hostname === '' || !/^https?:\/\/[^/]/i.test(url)) {
+    out.add('url', `"${url}" must be an absolute URL with a host, like https://example.com/hooks/sigma`);
     return undefined;
   }
-  return value;
+  return url;
 }
 
 function checkEventList(value: unknown, field: string, out: IssueCollector, allowEmpty: boolean): string[] | undefined {
