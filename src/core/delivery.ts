@@ -227,6 +227,25 @@ export function applyRetention(state: JournalState, retention: Retention, now: n
   }
 }
 
+/** The record that restores one delivery as it is now (its event is written separately). */
+export function snapshotRecord(delivery: Delivery): JournalRecord {
+  const { dataJson: _d, event: _e, tenant: _t, timestamp: _ts, ...rest } = delivery;
+  return { t: 'snapshot', d: rest };
+}
+
+/** The delivery a record changes, if any. */
+export function recordDeliveryId(record: JournalRecord): string | undefined {
+  switch (record.t) {
+    case 'event':
+    case 'idem':
+      return undefined;
+    case 'snapshot':
+      return record.d.deliveryId;
+    default:
+      return record.id;
+  }
+}
+
 /** The records that rebuild `state` exactly: what a compacted journal file holds. */
 export function* snapshotRecords(state: JournalState): Generator<JournalRecord> {
   const written = new Set<string>();
@@ -236,8 +255,7 @@ export function* snapshotRecords(state: JournalState): Generator<JournalRecord> 
       const event = state.events.get(delivery.eventId);
       if (event) yield { t: 'event', ...event };
     }
-    const { dataJson: _d, event: _e, tenant: _t, timestamp: _ts, ...rest } = delivery;
-    yield { t: 'snapshot', d: rest };
+    yield snapshotRecord(delivery);
   }
   for (const entry of state.idempotency.values()) yield { t: 'idem', ...entry };
 }

@@ -88,3 +88,12 @@ export class DaemonNotRunningError extends SigmaError {
 export function isSigmaError(error: unknown): error is SigmaError {
   return error instanceof SigmaError;
 }
+
+/**
+ * Quotes a caller-supplied value for an error message, clipped: a message names what was wrong
+ * without echoing a megabyte of input back.
+ */
+export function quote(value: unknown, max = 80): string {
+  const text = String(value);
+  return `"${text.length > max ? `${text.slice(0, max)}…` : text}"`;
+}

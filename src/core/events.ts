@@ -44,6 +44,7 @@ export function isSubscription(name: string): name is Subscription {
   return SUBSCRIPTION_SET.has(name);
 }
 
+/** What a subscription may name: the events and the wildcards. */
 export function validEventList(): string {
   return [...EVENT_NAMES, ...WILDCARDS].join(', ');
 }

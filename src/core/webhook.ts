@@ -2,7 +2,7 @@
  * The webhook definition (SPEC §2): one validation used by every entry point — CLI flags,
  * interactive prompts and the REST API. Every problem found is reported, each naming its field.
  */
-import { ValidationError, type FieldIssue } from './errors.js';
+import { ValidationError, quote, type FieldIssue } from './errors.js';
 import { isSubscription, validEventList } from './events.js';
 
 export interface Webhook {
@@ -118,7 +118,7 @@ function checkUrl(value: unknown, out: IssueCollector): string | undefined {
   try {
     parsed = new URL(url);
   } catch {
-    out.add('url', `"${url}" is not an absolute URL; use e.g. https://example.com/hooks/sigma`);
+    out.add('url', `${quote(url)} is not an absolute URL; use e.g. https://example.com/hooks/sigma`);
     return undefined;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
@@ -127,7 +127,7 @@ function checkUrl(value: unknown, out: IssueCollector): string | undefined {
   }
   // WHATWG parsing accepts `http:host` and `http:/host`; a stored URL should read as it is used.
   if (parsed.hostname === '' || !/^https?:\/\/[^/]/i.test(url)) {
-    out.add('url', `"${url}" must be an absolute URL with a host, like https://example.com/hooks/sigma`);
+    out.add('url', `${quote(url)} must be an absolute URL with a host, like https://example.com/hooks/sigma`);
     return undefined;
   }
   return url;
@@ -149,7 +149,7 @@ function checkEventList(value: unknown, field: string, out: IssueCollector, allo
       out.add(`${field}[${index}]`, `must be a string, got ${describeType(item)}`);
       ok = false;
     } else if (!isSubscription(item.trim())) {
-      out.add(`${field}[${index}]`, `unknown event "${item}"; valid: ${validEventList()}`);
+      out.add(`${field}[${index}]`, `unknown event ${quote(item)}; valid: ${validEventList()}`);
       ok = false;
     } else if (!events.includes(item.trim())) {
       events.push(item.trim());
@@ -281,7 +281,7 @@ export function toPublic(webhook: Webhook, options: { showSecret?: boolean } = {
 /** Tenant names follow the id rule so they are safe in headers, paths and file names. */
 export function validateTenant(tenant: string, field = 'tenant'): string {
   if (!ID_PATTERN.test(tenant)) {
-    throw new ValidationError([{ field, message: `"${tenant}" is not a valid tenant; use 1–128 of A-Z a-z 0-9 . _ - starting with a letter or digit` }]);
+    throw new ValidationError([{ field, message: `${quote(tenant)} is not a valid tenant; use 1–128 of A-Z a-z 0-9 . _ - starting with a letter or digit` }]);
   }
   return tenant;
 }

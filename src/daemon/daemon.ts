@@ -106,7 +106,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
     server = createServer({ keepAlive: true }, handler);
     server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":{"code":"bad_request","message":"malformed HTTP request"}}');
+      // As Node's own handler: once a response went out on this socket, another one would be
+      // an unsolicited extra answer, so just close.
+      const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (socket.writable && !inFlight?.headersSent) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":{"code":"bad_request","message":"malformed HTTP request"}}');
       else socket.destroy();
     });
     // The pid file goes first: whoever sees /health answer can rely on it being there.

@@ -4,8 +4,8 @@ import {
   type EmitAnswer,
   type JournalRecord,
 } from '../core/delivery.js';
-import { ValidationError } from '../core/errors.js';
-import { isEventName, matchesEvent, validEventList } from '../core/events.js';
+import { ValidationError, quote } from '../core/errors.js';
+import { EVENT_NAMES, isEventName, matchesEvent } from '../core/events.js';
 import { randomId } from '../core/ids.js';
 import { validateTenant, type Webhook } from '../core/webhook.js';
 import type { Journal } from '../journal/journal.js';
@@ -18,6 +18,20 @@ export interface EmitRequest {
 }
 
 const MAX_IDEMPOTENCY_KEY = 255;
+/** Deeper `data` would overflow the stack when serialized (a 500); real payloads are shallow. */
+export const MAX_DATA_DEPTH = 100;
+
+/** True when `value` nests objects/arrays deeper than `max` levels (walked without recursion). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    if (item.depth > max) return true;
+    for (const child of Object.values(item.value)) stack.push({ value: child, depth: item.depth + 1 });
+  }
+  return false;
+}
 
 /** Validates a `POST /events` body; `headerTenant` applies when the body names none. */
 export function parseEmitRequest(body: unknown, headerTenant: string): EmitRequest {
@@ -33,12 +47,14 @@ export function parseEmitRequest(body: unknown, headerTenant: string): EmitReque
   }
   const { event, data, tenant, idempotencyKey: key } = input;
   if (typeof event !== 'string') {
-    issues.push({ field: 'event', message: event === undefined ? `is required; valid: ${validEventList().split(', ').slice(0, 7).join(', ')}` : 'must be a string' });
+    issues.push({ field: 'event', message: event === undefined ? `is required; valid: ${EVENT_NAMES.join(', ')}` : 'must be a string' });
   } else if (!isEventName(event)) {
-    issues.push({ field: 'event', message: `unknown event "${event}"; valid: ${validEventList().split(', ').slice(0, 7).join(', ')}` });
+    issues.push({ field: 'event', message: `unknown event ${quote(event)}; valid: ${EVENT_NAMES.join(', ')}` });
   }
   if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) {
     issues.push({ field: 'data', message: 'must be a JSON object' });
+  } else if (data !== undefined && nestedDeeperThan(data, MAX_DATA_DEPTH)) {
+    issues.push({ field: 'data', message: `must not nest objects or arrays more than ${MAX_DATA_DEPTH} levels deep` });
   }
   if (tenant !== undefined && typeof tenant !== 'string') issues.push({ field: 'tenant', message: 'must be a string' });
   if (key !== undefined && (typeof key !== 'string' || key === '' || key.length > MAX_IDEMPOTENCY_KEY)) {

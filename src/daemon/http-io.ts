@@ -5,6 +5,7 @@ import {
   UnsupportedMediaTypeError,
   UsageError,
   ValidationError,
+  quote,
 } from '../core/errors.js';
 
 export const MAX_BODY_BYTES = 1 << 20;
@@ -38,8 +39,9 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
       }
       chunks.push(chunk);
     });
-    req.on('error', (error) => {
-      if (!failed) reject(error);
+    // A request stream error means the connection broke mid-body ("aborted"): nobody to answer.
+    req.on('error', () => {
+      if (!failed) reject(new ClientGoneError());
       failed = true;
     });
     req.on('close', () => {
@@ -56,7 +58,7 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/json' && !type.endsWith('+json')) {
-        reject(new UnsupportedMediaTypeError(`Content-Type: expected application/json, got ${type === '' ? 'none' : `"${type}"`}`));
+        reject(new UnsupportedMediaTypeError(`Content-Type: expected application/json, got ${type === '' ? 'none' : quote(type)}`));
         return;
       }
       try {

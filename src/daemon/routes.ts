@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../core/delivery.js';
-import { ConflictError, MethodNotAllowedError, NotFoundError, UsageError, ValidationError } from '../core/errors.js';
+import { ConflictError, MethodNotAllowedError, NotFoundError, UsageError, ValidationError, quote } from '../core/errors.js';
 import { randomId } from '../core/ids.js';
 import { deliveryView } from '../core/views.js';
 import { toPublic, validateNewWebhook, validateReplacement, validateTenant } from '../core/webhook.js';
@@ -148,9 +148,11 @@ export function createRequestHandler(deps: ApiDeps): (req: IncomingMessage, res:
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://localhost');
+      // An origin-form target is a path: `//x/api/…` must not parse as host "x" plus `/api/…`.
+      const target = req.url ?? '/';
+      url = target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target);
     } catch {
-      throw new UsageError(`path: "${String(req.url).slice(0, 200)}" is not a valid request target`);
+      throw new UsageError(`path: ${quote(req.url, 200)} is not a valid request target`);
     }
     for (const route of routes) {
       const match = route.pattern.exec(url.pathname);
@@ -158,13 +160,13 @@ export function createRequestHandler(deps: ApiDeps): (req: IncomingMessage, res:
       const handler = route.methods[req.method ?? ''];
       if (!handler) {
         res.setHeader('allow', Object.keys(route.methods).join(', '));
-        throw new MethodNotAllowedError(`${req.method} is not allowed on ${url.pathname}; use ${Object.keys(route.methods).join(' or ')}`);
+        throw new MethodNotAllowedError(`${req.method} is not allowed on ${quote(url.pathname)}; use ${Object.keys(route.methods).join(' or ')}`);
       }
       const params = match.slice(1).map((segment) => {
         try {
           return decodeURIComponent(segment);
         } catch {
-          throw new UsageError(`path: "${segment}" is not valid percent-encoding`);
+          throw new UsageError(`path: ${quote(segment)} is not valid percent-encoding`);
         }
       });
       const header = req.headers['x-sigma-tenant'];
@@ -172,7 +174,7 @@ export function createRequestHandler(deps: ApiDeps): (req: IncomingMessage, res:
       await handler({ req, res, params, query: url.searchParams, tenant });
       return;
     }
-    throw new NotFoundError(`no route ${req.method} ${url.pathname}; see GET /health, POST /events, /api/v1/webhooks, /api/v1/deliveries`);
+    throw new NotFoundError(`no route ${quote(req.method, 20)} ${quote(url.pathname)}; see GET /health, POST /events, /api/v1/webhooks, /api/v1/deliveries`);
   }
 }
 
@@ -184,7 +186,7 @@ async function requireBody(req: IncomingMessage): Promise<unknown> {
 
 function findDelivery(journal: Journal, tenant: string, id: string) {
   const delivery = journal.delivery(id);
-  if (!delivery || delivery.tenant !== tenant) throw new NotFoundError(`no delivery "${id}" in tenant "${tenant}"`);
+  if (!delivery || delivery.tenant !== tenant) throw new NotFoundError(`no delivery ${quote(id)} in tenant "${tenant}"`);
   return delivery;
 }
 
@@ -193,7 +195,7 @@ function listDeliveries(journal: Journal, tenant: string, query: URLSearchParams
   const event = query.get('event') ?? undefined;
   const status = query.get('status') ?? undefined;
   if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status)) {
-    throw new ValidationError([{ field: 'status', message: `unknown status "${status}"; valid: ${DELIVERY_STATUSES.join(', ')}` }]);
+    throw new ValidationError([{ field: 'status', message: `unknown status ${quote(status)}; valid: ${DELIVERY_STATUSES.join(', ')}` }]);
   }
   const limitText = query.get('limit');
   let limit = DEFAULT_LIST_LIMIT;

@@ -7,6 +7,8 @@ import {
   applyRecord,
   applyRetention,
   emptyState,
+  recordDeliveryId,
+  snapshotRecord,
   snapshotRecords,
   type Delivery,
   type JournalRecord,
@@ -52,6 +54,8 @@ export class Journal {
   private readonly now: () => number;
   private readonly compactAfterLines: number;
   private closed = false;
+  /** While a rewrite walks the state: ids of deliveries changed meanwhile (see `rewrite`). */
+  private touched: Set<string> | undefined;
 
   private constructor(
     readonly path: string,
@@ -108,6 +112,10 @@ export class Journal {
     for (const record of records) {
       applyRecord(this.state, record);
       this.buffer.push(`${JSON.stringify(record)}\n`);
+      if (this.touched) {
+        const id = recordDeliveryId(record);
+        if (id !== undefined) this.touched.add(id);
+      }
     }
   }
 
@@ -173,6 +181,13 @@ export class Journal {
     const temp = `${this.path}.compact.tmp`;
     const out = await open(temp, 'w', 0o600);
     let count = 0;
+    // Records appended while the walk below awaits its writes are applied to the state at once
+    // and also queued in `buffer`; a delivery they change may already be in the snapshot with
+    // them, so replaying them after it would apply them twice (e.g. an attempt listed twice).
+    // Instead, the deliveries they changed are snapshotted again at the end of the walk, and
+    // the records the snapshot covers are dropped from the queue once the file is in place.
+    this.touched = new Set();
+    let covered = 0;
     try {
       let chunk: string[] = [];
       let size = 0;
@@ -187,12 +202,24 @@ export class Journal {
           size = 0;
         }
       }
+      // Synchronously after the walk: the state holds every record queued so far.
+      for (const id of this.touched) {
+        const delivery = this.state.deliveries.get(id);
+        if (!delivery) continue;
+        chunk.push(`${JSON.stringify(snapshotRecord(delivery))}\n`);
+        count++;
+      }
+      covered = this.buffer.length;
+      this.touched = undefined;
       await out.write(chunk.join(''));
       await out.sync();
     } finally {
+      this.touched = undefined;
       await out.close();
     }
     await rename(temp, this.path);
+    // Only new records are queued after `buffer` was taken over by the snapshot.
+    this.buffer.splice(0, covered);
     await syncDirectory(dirname(this.path));
     await this.handle.close();
     this.handle = await open(this.path, 'a', 0o600);

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { Low } from 'lowdb';
-import { ConflictError, NotFoundError, OperationError } from '../core/errors.js';
+import { ConflictError, NotFoundError, OperationError, quote } from '../core/errors.js';
 import type { Webhook } from '../core/webhook.js';
 import { SecureJsonFile } from './secure-json-file.js';
 
@@ -149,7 +149,7 @@ export class WebhookStore {
 }
 
 function notFound(id: string, tenant: string): NotFoundError {
-  return new NotFoundError(`no webhook "${id}" in tenant "${tenant}"`, {
+  return new NotFoundError(`no webhook ${quote(id)} in tenant "${tenant}"`, {
     hint: 'Run `sigma-hooks list` to see the ids (and check --tenant).',
   });
 }

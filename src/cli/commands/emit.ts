@@ -1,6 +1,6 @@
 import { FINISHED, type DeliveryStatus, type EmitAnswer } from '../../core/delivery.js';
-import { OperationError, UsageError } from '../../core/errors.js';
-import { isEventName, sampleData, validEventList } from '../../core/events.js';
+import { OperationError, UsageError, quote } from '../../core/errors.js';
+import { EVENT_NAMES, isEventName, sampleData } from '../../core/events.js';
 import { randomId } from '../../core/ids.js';
 import type { DeliveryView } from '../../core/views.js';
 import type { CommandContext } from '../context.js';
@@ -21,7 +21,7 @@ const WAIT_POLL_MS = 100;
 
 export async function buildData(event: string, options: EmitOptions, stdin: NodeJS.ReadableStream): Promise<Record<string, unknown>> {
   if (!isEventName(event)) {
-    throw new UsageError(`EVENT: unknown event "${event}"; valid: ${validEventList().split(', ').slice(0, 7).join(', ')}`, {
+    throw new UsageError(`EVENT: unknown event ${quote(event)}; valid: ${EVENT_NAMES.join(', ')}`, {
       hint: 'Run `sigma-hooks events` for the catalog.',
     });
   }
