@@ -23,8 +23,9 @@ const started = performance.now();
 async function worker() {
   while (next < total) {
     const i = next++;
+    const deliveryId = `dlv_${randomBytes(10).toString('hex')}`;
     const body = JSON.stringify({
-      deliveryId: `dlv_${randomBytes(10).toString('hex')}`,
+      deliveryId,
       eventId: 'evt_bench',
       event: 'entity.updated',
       webhookId: 'wh-bench',
@@ -35,7 +36,16 @@ async function worker() {
     const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
     await client(urls[i % urls.length], {
       body,
-      headers: { 'content-type': 'application/json', 'x-sigma-signature': signature, 'x-sigma-attempt': '1' },
+      // The same header set the daemon sends, so both sides do the same work per request.
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'sigma-hooks/bench',
+        'x-sigma-event': 'entity.updated',
+        'x-sigma-delivery': deliveryId,
+        'x-sigma-webhook': 'wh-bench',
+        'x-sigma-attempt': '1',
+        'x-sigma-signature': signature,
+      },
       timeout: { request: 10_000 },
     });
   }

@@ -7,6 +7,7 @@ import { DEFAULT_RETRY_DELAYS_MS } from '../../core/retry.js';
 import { ensureHome } from '../../store/home.js';
 import type { CommandContext } from '../context.js';
 import { daemonClient, startCommand, type Health } from '../daemon-access.js';
+import { batchLines } from '../line-batcher.js';
 import { parsePositiveInt } from '../parse.js';
 import { renderAttemptLine } from '../render/deliveries.js';
 import { styleOf } from '../store-access.js';
@@ -49,22 +50,25 @@ async function foreground(ctx: CommandContext, settings: ReturnType<typeof parse
   const { startDaemon } = await import('../../daemon/daemon.js');
   const style = styleOf(ctx);
   const stamp = () => new Date().toISOString();
+  const logs = batchLines((text) => ctx.out.print(text));
   const daemon = await startDaemon({
     home: ctx.home,
     retryDelays: settings.retryDelays,
     ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
     ...(settings.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
     ...(settings.endpointConcurrency === undefined ? {} : { endpointConcurrency: settings.endpointConcurrency }),
-    onAttempt: (report) => ctx.out.print(renderAttemptLine(report, style)),
-    log: (line) => ctx.out.print(`${stamp()} ${line}`),
+    onAttempt: (report) => logs.line(renderAttemptLine(report, style)),
+    log: (line) => logs.line(`${stamp()} ${line}`),
   });
   ctx.out.print(
     `${stamp()} sigma-hooks daemon listening on ${daemon.paths.socket} (pid ${process.pid}); ` +
       `retries after ${settings.retryDelays.map(formatDuration).join(', ')}; Ctrl-C stops`,
   );
   if (!ctx.signal.aborted) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+  logs.flush();
   ctx.out.print(`${stamp()} stopping: attempts in flight may finish; everything else stays pending on disk`);
   await daemon.stop();
+  logs.flush();
   ctx.out.print(`${stamp()} stopped`);
   // Whatever a receiver left open (keep-alive sockets, a hung response) must not keep us alive.
   setTimeout(() => process.exit(), 1000).unref();
