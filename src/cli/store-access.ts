@@ -12,7 +12,3 @@ export async function writeStore(ctx: CommandContext): Promise<WebhookStore> {
   await ensureHome(ctx.home);
   return new WebhookStore(ctx.paths.webhooks);
 }
-
-export function styleOf(ctx: CommandContext): { color: CommandContext['out']['color']; tty: boolean } {
-  return { color: ctx.out.color, tty: ctx.out.tty };
-}

@@ -167,7 +167,7 @@ async function claimSocket(paths: HomePaths): Promise<void> {
   await unlink(paths.pid).catch(() => undefined);
 }
 
-export function probeSocket(path: string): Promise<'live' | 'stale' | 'absent'> {
+function probeSocket(path: string): Promise<'live' | 'stale' | 'absent'> {
   return new Promise((resolve) => {
     const socket = connect(path);
     socket.once('connect', () => {

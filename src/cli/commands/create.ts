@@ -1,12 +1,12 @@
 import { UsageError } from '../../core/errors.js';
 import { generateSecret, randomId } from '../../core/ids.js';
 import { toPublic, validateNewWebhook } from '../../core/webhook.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { withFlagNames } from '../flags.js';
 import { parseList } from '../parse.js';
 import type { CreateOptions } from '../prompts.js';
 import { renderWebhook } from '../render/webhooks.js';
-import { styleOf, writeStore } from '../store-access.js';
+import { writeStore } from '../store-access.js';
 
 const REQUIRED = [
   ['name', '--name'],

@@ -5,12 +5,11 @@ import { DaemonNotRunningError, OperationError } from '../../core/errors.js';
 import { formatDuration, parseDuration, parseDurationList } from '../../core/duration.js';
 import { DEFAULT_RETRY_DELAYS_MS } from '../../core/retry.js';
 import { ensureHome } from '../../store/home.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { daemonClient, startCommand, type Health } from '../daemon-access.js';
 import { batchLines } from '../line-batcher.js';
 import { parsePositiveInt } from '../parse.js';
 import { renderAttemptLine } from '../render/deliveries.js';
-import { styleOf } from '../store-access.js';
 
 export interface DaemonFlags {
   retryDelays?: string;

@@ -1,8 +1,7 @@
 import type { DeliveryView } from '../../core/views.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { daemonClient } from '../daemon-access.js';
 import { renderDelivery } from '../render/deliveries.js';
-import { styleOf } from '../store-access.js';
 
 export async function run(ctx: CommandContext, deliveryId: string): Promise<void> {
   const delivery = await daemonClient(ctx).request<DeliveryView>('GET', `/api/v1/deliveries/${encodeURIComponent(deliveryId)}`);

@@ -1,11 +1,10 @@
 import { DELIVERY_STATUSES } from '../../core/delivery.js';
 import { UsageError } from '../../core/errors.js';
 import type { DeliveryView } from '../../core/views.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { daemonClient } from '../daemon-access.js';
 import { parsePositiveInt } from '../parse.js';
 import { renderDeliveryList } from '../render/deliveries.js';
-import { styleOf } from '../store-access.js';
 
 export interface DeliveriesOptions {
   webhook?: string;

@@ -3,12 +3,11 @@ import { OperationError, UsageError, quote } from '../../core/errors.js';
 import { EVENT_NAMES, isEventName, sampleData } from '../../core/events.js';
 import { randomId } from '../../core/ids.js';
 import type { DeliveryView } from '../../core/views.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { daemonClient } from '../daemon-access.js';
 import { readTextArg } from '../input.js';
 import { applySet } from '../parse.js';
 import { attemptOutcome, statusLabel } from '../render/deliveries.js';
-import { styleOf } from '../store-access.js';
 
 export interface EmitOptions {
   data?: string;

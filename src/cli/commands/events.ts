@@ -1,7 +1,6 @@
 import { EVENT_CATALOG } from '../../core/events.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { renderEventCatalog } from '../render/webhooks.js';
-import { styleOf } from '../store-access.js';
 
 export async function run(ctx: CommandContext): Promise<void> {
   if (ctx.out.json) {

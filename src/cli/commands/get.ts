@@ -1,7 +1,7 @@
 import { toPublic } from '../../core/webhook.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { renderWebhook } from '../render/webhooks.js';
-import { readStore, styleOf } from '../store-access.js';
+import { readStore } from '../store-access.js';
 
 export async function run(ctx: CommandContext, id: string, options: { showSecret?: boolean }): Promise<void> {
   const view = toPublic(await readStore(ctx).get(ctx.tenant, id), { showSecret: Boolean(options.showSecret) });

@@ -1,7 +1,7 @@
 import { toPublic } from '../../core/webhook.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { renderWebhookList } from '../render/webhooks.js';
-import { readStore, styleOf } from '../store-access.js';
+import { readStore } from '../store-access.js';
 
 export async function run(ctx: CommandContext): Promise<void> {
   const webhooks = (await readStore(ctx).list(ctx.tenant)).map((w) => toPublic(w));

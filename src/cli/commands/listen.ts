@@ -2,10 +2,9 @@ import { UsageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
 import { MIN_SECRET_LENGTH } from '../../core/webhook.js';
 import { startReceiver, type Received } from '../../listen/receiver.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { parseNonNegativeInt, parseStatusCode } from '../parse.js';
 import { renderReceived } from '../render/listen.js';
-import { styleOf } from '../store-access.js';
 
 export interface ListenOptions {
   port?: string;

@@ -1,10 +1,10 @@
 import { UsageError } from '../../core/errors.js';
 import { applyPatch, toPublic, type Webhook, type WebhookPatch } from '../../core/webhook.js';
-import type { CommandContext } from '../context.js';
+import { styleOf, type CommandContext } from '../context.js';
 import { withFlagNames } from '../flags.js';
 import { parseBoolean, parseList } from '../parse.js';
 import { renderWebhook } from '../render/webhooks.js';
-import { styleOf, writeStore } from '../store-access.js';
+import { writeStore } from '../store-access.js';
 
 export interface UpdateOptions {
   name?: string;
