@@ -14,11 +14,14 @@ const PLAIN_CHARS = {
   right: '', 'right-mid': '', middle: '  ',
 };
 
+const COMPACT_CHARS = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
 export function table(head: string[], rows: string[][], style: Style): string {
   const t = new Table({
     head: head.map((h) => style.color.bold(h)),
     style: style.tty ? { head: [], border: [] } : { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
-    ...(style.tty ? {} : { chars: PLAIN_CHARS }),
+    // Borders around, no rule between rows: long lists stay readable.
+    chars: style.tty ? COMPACT_CHARS : PLAIN_CHARS,
     wordWrap: false,
   });
   t.push(...rows);
