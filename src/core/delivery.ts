@@ -4,6 +4,8 @@
  * knows what a record means, used both live and on restart.
  */
 
+import type { DeliveryEnvelope } from './payload.js';
+
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'retrying', 'failed', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
@@ -30,14 +32,8 @@ export interface StoredEvent {
   dataJson: string;
 }
 
-export interface Delivery {
-  deliveryId: string;
-  eventId: string;
-  event: string;
-  webhookId: string;
-  tenant: string;
-  timestamp: string;
-  dataJson: string;
+/** One delivery: its envelope (what the body is built from) and where it stands. */
+export interface Delivery extends DeliveryEnvelope {
   createdAt: string;
   status: DeliveryStatus;
   attempts: Attempt[];
