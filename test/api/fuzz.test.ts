@@ -15,9 +15,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { validateNewWebhook, validateReplacement, type Webhook } from '../../src/core/webhook.js';
+import { validateNewWebhook, validateReplacement, type PublicWebhook, type Webhook } from '../../src/core/webhook.js';
 import { makeTempHome, type TempHome } from '../helpers/cli.js';
-import { seededRandom, startDaemon, startReceiver, type DaemonProcess, type Random, type TestReceiver } from '../helpers/api.js';
+import { MASK, seededRandom, type Random } from '../helpers/api.js';
+import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_203);
 const HTTP_CASES = 3_000;
@@ -43,24 +45,24 @@ interface Outcome {
 
 let home: TempHome;
 let daemon: DaemonProcess;
-let receiver: TestReceiver;
+let receiver: Receiver;
 
 beforeAll(async () => {
   home = await makeTempHome('sigma-api-fuzz-');
-  receiver = await startReceiver('/fuzz');
-  daemon = await startDaemon(home.path);
-  const base = { url: receiver.url, secret: SECRET };
+  receiver = await startReceiver();
+  daemon = await startDaemonProcess({ home: home.path, timeout: null });
+  const base = { url: receiver.urlFor('/fuzz'), secret: SECRET };
   const creates = [
     { id: 'fz-keep-1', name: 'Keep one', events: ['entity.created'], active: false, ...base },
     { id: 'fz-keep-2', name: 'Keep two', events: ['variant.*'], active: false, description: 'second', ...base },
     { id: 'fz-active', name: 'Active', events: ['*'], active: true, ...base },
   ];
-  for (const json of creates) expect((await daemon.request('POST', '/api/v1/webhooks', { json })).status).toBe(201);
-  expect((await daemon.request('POST', '/api/v1/webhooks', { json: { ...creates[0], id: 'fz-keep-1' }, headers: { 'x-sigma-tenant': 'acme' } })).status).toBe(201);
+  for (const json of creates) expect((await daemon.api('POST', '/api/v1/webhooks', json)).status).toBe(201);
+  expect((await daemon.api('POST', '/api/v1/webhooks', { ...creates[0], id: 'fz-keep-1' }, { tenant: 'acme' })).status).toBe(201);
 });
 
 afterAll(async () => {
-  await daemon?.stop();
+  await daemon?.terminate();
   await receiver?.close();
   await home?.cleanup();
 });
@@ -548,19 +550,19 @@ it(`survives ${HTTP_CASES + HALF_BODY_CASES + RAW_CASES} malformed requests (see
   expect(outcomes.filter((o) => o.c.kind === 'http' && o.status !== undefined).length).toBeGreaterThan(HTTP_CASES * 0.97);
 
   // Still alive and healthy; nothing internal went wrong; the store is byte-identical.
-  expect(daemon.alive()).toBe(true);
-  const health = await daemon.request('GET', '/health');
+  expect(daemon.running).toBe(true);
+  const health = await daemon.api('GET', '/health');
   expect(health.status).toBe(200);
   expect((health.json as { status: string }).status).toBe('ok');
   expect(daemon.output()).not.toMatch(/internal error|dispatcher error/);
   const after = await readFile(webhooksPath);
   expect(after.equals(before), 'webhooks.json changed').toBe(true);
   expect((await stat(webhooksPath)).mtimeMs).toBe(beforeStat.mtimeMs);
-  const list = (await daemon.request('GET', '/api/v1/webhooks')).json as Array<{ id: string }>;
+  const list = (await daemon.api('GET', '/api/v1/webhooks')).json as PublicWebhook[];
   expect(list.map((w) => w.id).sort()).toEqual([...KEEP_IDS].sort());
 
   // The comparison above can fail: one valid change does alter the file.
-  const put = await daemon.request('PUT', '/api/v1/webhooks/fz-keep-1', { json: { name: 'Changed', url: receiver.url, events: ['*'], active: false, secret: '••••••••' } });
+  const put = await daemon.api('PUT', '/api/v1/webhooks/fz-keep-1', { name: 'Changed', url: receiver.urlFor('/fuzz'), events: ['*'], active: false, secret: MASK });
   expect(put.status).toBe(200);
   expect((await readFile(webhooksPath)).equals(before)).toBe(false);
 });

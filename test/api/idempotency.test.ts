@@ -3,31 +3,29 @@
  * again and delivers nothing new — also after the daemon restarts, and per tenant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmitAnswer } from '../../src/core/delivery.js';
+import type { DeliveryView } from '../../src/core/views.js';
 import { makeTempHome, runCliJson, type TempHome } from '../helpers/cli.js';
-import { startDaemon, startReceiver, waitFor, type DaemonProcess, type TestReceiver } from '../helpers/api.js';
-
-interface EmitAnswer {
-  eventId: string;
-  deliveries: Array<{ deliveryId: string; webhookId: string }>;
-}
+import { pollUntil, startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
 let home: TempHome;
 let daemon: DaemonProcess;
-let receiver: TestReceiver;
+let receiver: Receiver;
 
 /** Receiver requests for one webhook. */
-const requestsFor = (webhookId: string) => receiver.requests.filter((r) => r.headers['x-sigma-webhook'] === webhookId);
+const requestsFor = (webhookId: string) => receiver.requests.filter((r) => r.webhookId === webhookId);
 
 async function emit(body: Record<string, unknown>, tenant?: string): Promise<EmitAnswer> {
-  const res = await daemon.request('POST', '/events', { json: body, ...(tenant ? { headers: { 'x-sigma-tenant': tenant } } : {}) });
+  const res = await daemon.api('POST', '/events', body, tenant ? { tenant } : {});
   expect(res.status, res.text).toBe(202);
   return res.json as EmitAnswer;
 }
 
-async function deliveriesOf(webhookId: string, tenant = 'default'): Promise<Array<{ deliveryId: string; status: string }>> {
-  const res = await daemon.request('GET', `/api/v1/deliveries?webhookId=${webhookId}`, { headers: { 'x-sigma-tenant': tenant } });
+async function deliveriesOf(webhookId: string, tenant = 'default'): Promise<DeliveryView[]> {
+  const res = await daemon.api('GET', `/api/v1/deliveries?webhookId=${webhookId}`, undefined, { tenant });
   expect(res.status).toBe(200);
-  return res.json as Array<{ deliveryId: string; status: string }>;
+  return res.json as DeliveryView[];
 }
 
 /**
@@ -37,28 +35,25 @@ async function deliveriesOf(webhookId: string, tenant = 'default'): Promise<Arra
 async function settle(webhookId: string, tenant?: string): Promise<void> {
   const barrier = await emit({ event: 'entity.deleted', data: { barrier: true } }, tenant);
   const id = barrier.deliveries.find((d) => d.webhookId === webhookId)!.deliveryId;
-  await waitFor(`barrier ${id}`, () => receiver.requests.some((r) => r.headers['x-sigma-delivery'] === id));
-  await waitFor('an empty queue', async () => {
-    const health = (await daemon.request('GET', '/health')).json as { queue: { pending: number; retrying: number; delivering: number } };
+  await receiver.waitForDelivery(id);
+  await pollUntil(async () => {
+    const health = (await daemon.api('GET', '/health')).json as { queue: { pending: number; retrying: number; delivering: number } };
     return health.queue.pending + health.queue.retrying + health.queue.delivering === 0;
-  });
+  }, { what: 'an empty queue' });
 }
 
 beforeAll(async () => {
   home = await makeTempHome('sigma-api-idem-');
-  receiver = await startReceiver('/idem');
-  daemon = await startDaemon(home.path);
+  receiver = await startReceiver();
+  daemon = await startDaemonProcess({ home: home.path, timeout: null });
   for (const [tenant, id] of [['default', 'idem-hook'], ['acme', 'idem-acme']] as const) {
-    const res = await daemon.request('POST', '/api/v1/webhooks', {
-      json: { id, name: id, url: receiver.url, events: ['*'] },
-      headers: { 'x-sigma-tenant': tenant },
-    });
+    const res = await daemon.api('POST', '/api/v1/webhooks', { id, name: id, url: receiver.urlFor('/idem'), events: ['*'] }, { tenant });
     expect(res.status).toBe(201);
   }
 });
 
 afterAll(async () => {
-  await daemon?.stop();
+  await daemon?.terminate();
   await receiver?.close();
   await home?.cleanup();
 });
@@ -120,8 +115,8 @@ describe('POST /events with an idempotencyKey', () => {
   it('keys survive a restart: after SIGTERM and a new daemon on the same home, the first answer comes back', async () => {
     const before = requestsFor('idem-hook').length;
     const storedBefore = (await deliveriesOf('idem-hook')).length;
-    expect(await daemon.stop()).toBe(0);
-    daemon = await startDaemon(home.path);
+    expect((await daemon.terminate()).code).toBe(0);
+    daemon = await startDaemonProcess({ home: home.path, timeout: null });
     const again = await emit({ event: 'entity.created', data: { entityId: 'ent_1' }, idempotencyKey: 'order-1' });
     expect(again).toEqual(first);
     const acme = await emit({ event: 'entity.created', idempotencyKey: 'order-1' }, 'acme');

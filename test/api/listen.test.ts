@@ -4,32 +4,26 @@
  * exit on Ctrl-C.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EmitAnswer } from '../../src/core/delivery.js';
+import type { DeliveryView } from '../../src/core/views.js';
 import { makeTempHome, runCli, runCliJson, type TempHome } from '../helpers/cli.js';
-import { spawnCli, startDaemon, waitFor, type DaemonProcess, type LongCli } from '../helpers/api.js';
+import { pollUntil, spawnCliProcess, startDaemonProcess, waitForDelivery, type CliProcess, type DaemonProcess } from '../helpers/daemon.js';
 
 const SECRET = 'whsec_listen_test_secret_12345';
 const URL_LINE = /Listening on (http:\/\/127\.0\.0\.1:(\d+)\/)/;
 
-interface EmitAnswer {
-  eventId: string;
-  deliveries: Array<{ deliveryId: string; webhookId: string }>;
-}
-
-interface DeliveryView {
-  status: string;
-  attempts: Array<{ attempt: number; statusCode?: number; durationMs: number }>;
-}
-
 let home: TempHome;
 let daemon: DaemonProcess;
-const listeners: LongCli[] = [];
+const listeners: CliProcess[] = [];
 let hookCounter = 0;
 
-async function startListen(args: string[]): Promise<{ listen: LongCli; url: string }> {
-  const listen = spawnCli(['--no-color', 'listen', '--port', '0', ...args], home.path);
+async function startListen(args: string[]): Promise<{ listen: CliProcess; url: string }> {
+  const listen = spawnCliProcess(['--no-color', 'listen', '--port', '0', ...args], home.path);
   listeners.push(listen);
-  const match = await listen.waitForStderr(URL_LINE);
-  return { listen, url: match[1]! };
+  const url = URL_LINE.exec(await listen.waitForLine(URL_LINE, 10_000, 'stderr'))![1]!;
+  // The banner ends with the line that shows how to point a webhook at that URL.
+  await listen.waitForLine((line) => line.includes(`--url ${url}`), 10_000, 'stderr');
+  return { listen, url };
 }
 
 /** A fresh webhook (made with the CLI) pointing at `url`; each test subscribes to an event no other test uses. */
@@ -48,16 +42,14 @@ async function emitCli(event: string): Promise<EmitAnswer> {
   return result.json;
 }
 
-async function finalDelivery(deliveryId: string): Promise<DeliveryView> {
-  return waitFor(`delivery ${deliveryId} to finish`, async () => {
-    const view = (await daemon.request('GET', `/api/v1/deliveries/${deliveryId}`)).json as DeliveryView;
-    return ['succeeded', 'failed'].includes(view.status) ? view : undefined;
-  });
+/** The delivery (the detail view, with its attempts) once it has succeeded or failed. */
+function finalDelivery(deliveryId: string): Promise<DeliveryView> {
+  return waitForDelivery(daemon.socket, deliveryId, (d) => ['succeeded', 'failed'].includes(d.status));
 }
 
 beforeAll(async () => {
   home = await makeTempHome('sigma-api-listen-');
-  daemon = await startDaemon(home.path);
+  daemon = await startDaemonProcess({ home: home.path, timeout: null });
 });
 
 afterEach(async () => {
@@ -65,7 +57,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await daemon?.stop();
+  await daemon?.terminate();
   await home?.cleanup();
 });
 
@@ -77,10 +69,10 @@ describe('sigma-hooks listen', () => {
     const answer = await emitCli('entity.created');
     const deliveryId = answer.deliveries[0]!.deliveryId;
 
-    const lines = await waitFor('two lines for the delivery', () => {
+    const lines = await pollUntil(() => {
       const mine = listen.stdout().split('\n').filter((l) => l.includes(deliveryId));
       return mine.length >= 2 ? mine : undefined;
-    });
+    }, { what: 'two lines for the delivery' });
     expect(lines).toHaveLength(2);
     const [first, second] = lines as [string, string];
     expect(first).toMatch(/#1 entity\.created/);
@@ -97,7 +89,7 @@ describe('sigma-hooks listen', () => {
 
     const view = await finalDelivery(deliveryId);
     expect(view.status).toBe('succeeded');
-    expect(view.attempts.map((a) => a.statusCode)).toEqual([500, 200]);
+    expect(view.attempts!.map((a) => a.statusCode)).toEqual([500, 200]);
 
     const exit = await listen.stop('SIGINT');
     expect(exit).toEqual({ code: 0, signal: null });
@@ -109,10 +101,10 @@ describe('sigma-hooks listen', () => {
     await hookTo(url, SECRET, 'variant.created');
     const answer = await emitCli('variant.created');
     const deliveryId = answer.deliveries[0]!.deliveryId;
-    await waitFor('a JSON line', () => listen.stdout().includes('\n'));
+    await pollUntil(() => listen.stdout().includes('\n'), { what: 'a JSON line' });
     const view = await finalDelivery(deliveryId);
     expect(view.status).toBe('succeeded');
-    expect(view.attempts.map((a) => a.statusCode)).toEqual([204]);
+    expect(view.attempts!.map((a) => a.statusCode)).toEqual([204]);
 
     const lines = listen.stdout().trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -131,21 +123,23 @@ describe('sigma-hooks listen', () => {
     await hookTo(wrong.url, SECRET, 'variant.deleted');
     const a = await emitCli('variant.deleted');
     await finalDelivery(a.deliveries[0]!.deliveryId);
+    // listen prints its line after answering: the daemon may have recorded the answer before it is out.
+    await wrong.listen.waitForLine(new RegExp(a.deliveries[0]!.deliveryId), 10_000, 'stdout');
     expect((JSON.parse(wrong.listen.stdout().trim().split('\n')[0]!) as { signature: string }).signature).toBe('invalid');
 
     const unsigned = await startListen(['--secret', SECRET]);
     await hookTo(unsigned.url, undefined, 'variant.updated');
     const b = await emitCli('variant.updated');
     await finalDelivery(b.deliveries[0]!.deliveryId);
-    const line = await unsigned.listen.waitForStdout(new RegExp(`.*${b.deliveries[0]!.deliveryId}.*`));
-    expect(line[0]).toContain('sig ✗ (missing)');
+    const line = await unsigned.listen.waitForLine(new RegExp(b.deliveries[0]!.deliveryId), 10_000, 'stdout');
+    expect(line).toContain('sig ✗ (missing)');
 
     const none = await startListen([]);
     await hookTo(none.url, SECRET, 'entity.deleted');
     const c = await emitCli('entity.deleted');
     await finalDelivery(c.deliveries[0]!.deliveryId);
-    const plain = await none.listen.waitForStdout(new RegExp(`.*${c.deliveries[0]!.deliveryId}.*`));
-    expect(plain[0]).toContain('sig –');
+    const plain = await none.listen.waitForLine(new RegExp(c.deliveries[0]!.deliveryId), 10_000, 'stdout');
+    expect(plain).toContain('sig –');
   });
 
   it('--delay holds each answer for that long', async () => {
@@ -155,7 +149,7 @@ describe('sigma-hooks listen', () => {
     const answer = await emitCli('entity.transition');
     const view = await finalDelivery(answer.deliveries[0]!.deliveryId);
     expect(view.status).toBe('succeeded');
-    expect(view.attempts[0]!.durationMs).toBeGreaterThanOrEqual(390);
+    expect(view.attempts![0]!.durationMs).toBeGreaterThanOrEqual(390);
     expect(Date.now() - started).toBeGreaterThanOrEqual(390);
     expect(await listen.stop('SIGINT')).toEqual({ code: 0, signal: null });
   });
@@ -167,11 +161,11 @@ describe('sigma-hooks listen', () => {
     const deliveryId = answer.deliveries[0]!.deliveryId;
     const view = await finalDelivery(deliveryId);
     expect(view.status).toBe('failed');
-    expect(view.attempts.map((a) => a.statusCode)).toEqual([500, 500, 500, 500]);
-    const lines = await waitFor('four lines', () => {
+    expect(view.attempts!.map((a) => a.statusCode)).toEqual([500, 500, 500, 500]);
+    const lines = await pollUntil(() => {
       const mine = listen.stdout().split('\n').filter((l) => l.includes(deliveryId));
       return mine.length === 4 ? mine : undefined;
-    });
+    }, { what: 'four lines' });
     expect(lines.slice(1).every((l) => l.includes('duplicate of #1') && l.includes('→ 500'))).toBe(true);
     expect(lines.map((l) => /attempt (\d)/.exec(l)?.[1])).toEqual(['1', '2', '3', '4']);
   });

@@ -3,12 +3,12 @@
  * real daemon: filters, ordering, --json shapes, attempts, nextAttemptAt, new attempt chains.
  */
 import { describe, expect, test } from 'vitest';
+import type { EmitAnswer } from '../../src/core/delivery.js';
+import type { DeliveryView } from '../../src/core/views.js';
 import {
   createWebhook,
   emitEvent,
   waitForDelivery,
-  type DeliveryJson,
-  type EmitJson,
 } from '../helpers/daemon.js';
 import { useDaemonTest } from './fixture.js';
 
@@ -37,37 +37,37 @@ describe('deliveries', () => {
         await waitForDelivery(d.socket, deliveryId, (x) => x.status === 'succeeded' || x.status === 'failed');
       }
     }
-    const id = (answer: EmitJson, webhookId: string) => answer.deliveries.find((x) => x.webhookId === webhookId)!.deliveryId;
+    const id = (answer: EmitAnswer, webhookId: string) => answer.deliveries.find((x) => x.webhookId === webhookId)!.deliveryId;
     return { d, rx, created, updated, deleted, failedId: id(deleted, 'wh-bad'), okDeletedId: id(deleted, 'wh-ok') };
   }
 
   test('lists newest first, filters by --webhook, --event, --status and --limit; table and --json', async () => {
     const { created, updated, deleted, failedId } = await scenario();
 
-    const all = await cliJson<DeliveryJson[]>('deliveries');
+    const all = await cliJson<DeliveryView[]>('deliveries');
     expect(Array.isArray(all)).toBe(true);
     expect(all).toHaveLength(4);
     expect(all.map((x) => x.eventId)).toEqual([deleted.eventId, deleted.eventId, updated.eventId, created.eventId]);
     for (let i = 1; i < all.length; i++) expect(Date.parse(all[i - 1]!.createdAt)).toBeGreaterThanOrEqual(Date.parse(all[i]!.createdAt));
     expect(all[3]).toMatchObject({ event: 'entity.created', webhookId: 'wh-ok', status: 'succeeded', attemptCount: 1, tenant: 'default' });
 
-    const bad = await cliJson<DeliveryJson[]>('deliveries', '--webhook', 'wh-bad');
+    const bad = await cliJson<DeliveryView[]>('deliveries', '--webhook', 'wh-bad');
     expect(bad.map((x) => x.deliveryId)).toEqual([failedId]);
-    const ok = await cliJson<DeliveryJson[]>('deliveries', '--webhook', 'wh-ok');
+    const ok = await cliJson<DeliveryView[]>('deliveries', '--webhook', 'wh-ok');
     expect(ok.map((x) => x.event)).toEqual(['entity.deleted', 'entity.updated', 'entity.created']);
 
-    const updatedOnly = await cliJson<DeliveryJson[]>('deliveries', '--event', 'entity.updated');
+    const updatedOnly = await cliJson<DeliveryView[]>('deliveries', '--event', 'entity.updated');
     expect(updatedOnly.map((x) => x.deliveryId)).toEqual([updated.deliveries[0]!.deliveryId]);
 
-    const failed = await cliJson<DeliveryJson[]>('deliveries', '--status', 'failed');
+    const failed = await cliJson<DeliveryView[]>('deliveries', '--status', 'failed');
     expect(failed.map((x) => x.deliveryId)).toEqual([failedId]);
     expect(failed[0]).toMatchObject({ status: 'failed', attemptCount: 4, lastAttempt: { attempt: 4, statusCode: 500 } });
-    expect((await cliJson<DeliveryJson[]>('deliveries', '--status', 'succeeded'))).toHaveLength(3);
-    expect((await cliJson<DeliveryJson[]>('deliveries', '--status', 'retrying'))).toEqual([]);
+    expect((await cliJson<DeliveryView[]>('deliveries', '--status', 'succeeded'))).toHaveLength(3);
+    expect((await cliJson<DeliveryView[]>('deliveries', '--status', 'retrying'))).toEqual([]);
 
-    const limited = await cliJson<DeliveryJson[]>('deliveries', '--limit', '2');
+    const limited = await cliJson<DeliveryView[]>('deliveries', '--limit', '2');
     expect(limited.map((x) => x.deliveryId)).toEqual(all.slice(0, 2).map((x) => x.deliveryId));
-    const combined = await cliJson<DeliveryJson[]>('deliveries', '--webhook', 'wh-ok', '--event', 'entity.deleted');
+    const combined = await cliJson<DeliveryView[]>('deliveries', '--webhook', 'wh-ok', '--event', 'entity.deleted');
     expect(combined).toHaveLength(1);
 
     const table = await cli(['deliveries']);
@@ -88,7 +88,7 @@ describe('deliveries', () => {
   test('show: status, webhookId, event and every attempt; text and --json', async () => {
     const { failedId, okDeletedId } = await scenario();
 
-    const failed = await cliJson<DeliveryJson>('deliveries', 'show', failedId);
+    const failed = await cliJson<DeliveryView>('deliveries', 'show', failedId);
     expect(failed).toMatchObject({ deliveryId: failedId, status: 'failed', webhookId: 'wh-bad', event: 'entity.deleted' });
     expect(failed.attempts).toHaveLength(4);
     failed.attempts!.forEach((a, i) => {
@@ -101,7 +101,7 @@ describe('deliveries', () => {
     });
     expect(failed.nextAttemptAt).toBeUndefined();
 
-    const ok = await cliJson<DeliveryJson>('deliveries', 'show', okDeletedId);
+    const ok = await cliJson<DeliveryView>('deliveries', 'show', okDeletedId);
     expect(ok).toMatchObject({ status: 'succeeded', webhookId: 'wh-ok', attempts: [{ attempt: 1, statusCode: 200 }] });
 
     const text = await cli(['deliveries', 'show', failedId]);
@@ -125,7 +125,7 @@ describe('deliveries', () => {
     const deliveryId = deliveries[0]!.deliveryId;
     await waitForDelivery(d.socket, deliveryId, 'retrying');
 
-    const shown = await cliJson<DeliveryJson>('deliveries', 'show', deliveryId);
+    const shown = await cliJson<DeliveryView>('deliveries', 'show', deliveryId);
     expect(shown.status).toBe('retrying');
     expect(shown.attempts).toHaveLength(1);
     expect(shown.attempts![0]!.statusCode).toBeUndefined();
@@ -137,7 +137,7 @@ describe('deliveries', () => {
     const text = await cli(['deliveries', 'show', deliveryId]);
     expect(text.stdout).toMatch(/next attempt/);
     expect(text.stdout).toMatch(/refused/);
-    const listed = await cliJson<DeliveryJson[]>('deliveries', '--status', 'retrying');
+    const listed = await cliJson<DeliveryView[]>('deliveries', '--status', 'retrying');
     expect(listed[0]).toMatchObject({ deliveryId, nextAttemptAt: shown.nextAttemptAt });
   });
 
@@ -159,7 +159,7 @@ describe('deliveries', () => {
     expect(shown.attempts!.map((a) => [a.attempt, a.statusCode])).toEqual([[1, 500], [2, 500], [3, 500], [4, 500], [1, 200]]);
 
     // A succeeded delivery can be redelivered too (a receiver lost it), with --json output.
-    const json = await cliJson<DeliveryJson>('deliveries', 'redeliver', okDeletedId);
+    const json = await cliJson<DeliveryView>('deliveries', 'redeliver', okDeletedId);
     expect(json.deliveryId).toBe(okDeletedId);
     const [original, redelivered] = await rx.waitForDelivery(okDeletedId, 2);
     expect(redelivered!.attempt).toBe(1);

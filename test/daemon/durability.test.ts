@@ -6,6 +6,7 @@
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import type { DeliveryView } from '../../src/core/views.js';
 import {
   createWebhook,
   emitEvent,
@@ -14,7 +15,6 @@ import {
   readJournal,
   spawnDaemon,
   waitForDelivery,
-  type DeliveryJson,
 } from '../helpers/daemon.js';
 import { useDaemonTest } from './fixture.js';
 
@@ -111,7 +111,7 @@ describe('the journal file', () => {
     const torn = '{"t":"delivery","id":"dlv_torn","eventId":"evt_to';
     await appendFile(journalPath(), torn);
     const second = await daemon();
-    const list = (await second.api('GET', '/api/v1/deliveries')).json as DeliveryJson[];
+    const list = (await second.api('GET', '/api/v1/deliveries')).json as DeliveryView[];
     expect(list.map((x) => x.deliveryId)).toEqual([...ids].reverse());
     expect(list.every((x) => x.status === 'succeeded')).toBe(true);
 
@@ -123,7 +123,7 @@ describe('the journal file', () => {
     expect(text).not.toContain('dlv_torn');
     for (const line of text.split('\n').filter((l) => l !== '')) expect(() => JSON.parse(line)).not.toThrow();
     const third = await daemon();
-    const again = (await third.api('GET', '/api/v1/deliveries')).json as DeliveryJson[];
+    const again = (await third.api('GET', '/api/v1/deliveries')).json as DeliveryView[];
     expect(again.map((x) => x.deliveryId)).toEqual([after.deliveries[0]!.deliveryId, ...[...ids].reverse()]);
   });
 
@@ -239,7 +239,7 @@ describe('one daemon per home', () => {
   });
 });
 
-async function getDeliveryAfterRestart(deliveryId: string): Promise<DeliveryJson> {
+async function getDeliveryAfterRestart(deliveryId: string): Promise<DeliveryView> {
   const d = await daemon({ retryDelays: '1000ms' });
   await waitForDelivery(d.socket, deliveryId, 'succeeded');
   return getDelivery(d.socket, deliveryId);

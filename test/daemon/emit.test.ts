@@ -6,6 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import type { EmitAnswer } from '../../src/core/delivery.js';
+import type { DeliveryView } from '../../src/core/views.js';
 import { STACK_LINE } from '../helpers/cli.js';
 import {
   createWebhook,
@@ -13,8 +15,6 @@ import {
   homeFiles,
   isProcessAlive,
   waitForDelivery,
-  type DeliveryJson,
-  type EmitJson,
 } from '../helpers/daemon.js';
 import { useDaemonTest } from './fixture.js';
 
@@ -65,7 +65,7 @@ describe('daemon start | status | stop | restart', () => {
     expect(isProcessAlive(pid)).toBe(false);
     expect((await cliJson<{ pid: number }>('daemon', 'status')).pid).toBe(newPid);
     // The journal survived the restart.
-    expect((await cliJson<DeliveryJson[]>('deliveries')).map((x) => x.deliveryId)).toEqual([deliveries[0]!.deliveryId]);
+    expect((await cliJson<DeliveryView[]>('deliveries')).map((x) => x.deliveryId)).toEqual([deliveries[0]!.deliveryId]);
 
     const stopped = await cli(['daemon', 'stop']);
     expect(stopped.code, stopped.stderr).toBe(0);
@@ -98,7 +98,7 @@ describe('emit', () => {
     expect(result.stderr).toContain('entity.exploded');
     for (const name of EVENTS) expect(result.stderr).toContain(name);
     expect(result.stdout).toBe('');
-    const listed = await cliJson<DeliveryJson[]>('deliveries');
+    const listed = await cliJson<DeliveryView[]>('deliveries');
     expect(listed).toEqual([]);
   });
 
@@ -121,7 +121,7 @@ describe('emit', () => {
     expect(text.stdout).toContain('wh-one');
     expect(text.stdout).toContain('wh-two');
 
-    const json = await cliJson<EmitJson>('emit', 'entity.deleted');
+    const json = await cliJson<EmitAnswer>('emit', 'entity.deleted');
     expect(Object.keys(json).sort()).toEqual(['deliveries', 'eventId']);
     expect(json.deliveries).toHaveLength(2);
     for (const x of json.deliveries) expect(Object.keys(x).sort()).toEqual(['deliveryId', 'webhookId']);
@@ -139,7 +139,7 @@ describe('emit', () => {
     const dataOf = async (args: string[], input?: string) => {
       const result = await cli(['emit', ...args, '--json'], input);
       expect(result.code, result.stderr).toBe(0);
-      const answer = JSON.parse(result.stdout) as EmitJson;
+      const answer = JSON.parse(result.stdout) as EmitAnswer;
       const [req] = await rx.waitForDelivery(answer.deliveries[0]!.deliveryId);
       return req!.json<{ data: Record<string, unknown> }>().data;
     };
@@ -202,25 +202,25 @@ describe('emit', () => {
     const created = await cli(['create', '--id', 'wh-live', '--name', 'live', '--url', rx.urlFor('/v1'), '--events', 'entity.created']);
     expect(created.code, created.stderr).toBe(0);
 
-    const first = await cliJson<EmitJson>('emit', 'entity.created');
+    const first = await cliJson<EmitAnswer>('emit', 'entity.created');
     expect((await rx.waitForDelivery(first.deliveries[0]!.deliveryId))[0]!.path).toBe('/v1');
 
     expect((await cli(['update', 'wh-live', '--url', rx.urlFor('/v2')])).code).toBe(0);
-    const second = await cliJson<EmitJson>('emit', 'entity.created');
+    const second = await cliJson<EmitAnswer>('emit', 'entity.created');
     expect((await rx.waitForDelivery(second.deliveries[0]!.deliveryId))[0]!.path).toBe('/v2');
 
     expect((await cli(['update', 'wh-live', '--events', 'entity.deleted'])).code).toBe(0);
     const none = await cli(['emit', 'entity.created']);
     expect(none.code).toBe(0);
     expect(none.stdout).toMatch(/nothing to deliver/);
-    expect((await cliJson<EmitJson>('emit', 'entity.created')).deliveries).toEqual([]);
+    expect((await cliJson<EmitAnswer>('emit', 'entity.created')).deliveries).toEqual([]);
 
     expect((await cli(['create', '--id', 'wh-new', '--name', 'new', '--url', rx.urlFor('/new'), '--events', '*'])).code).toBe(0);
-    const third = await cliJson<EmitJson>('emit', 'entity.deleted');
+    const third = await cliJson<EmitAnswer>('emit', 'entity.deleted');
     expect(third.deliveries.map((x) => x.webhookId).sort()).toEqual(['wh-live', 'wh-new']);
 
     expect((await cli(['disable', 'wh-new'])).code).toBe(0);
-    expect((await cliJson<EmitJson>('emit', 'entity.deleted')).deliveries.map((x) => x.webhookId)).toEqual(['wh-live']);
+    expect((await cliJson<EmitAnswer>('emit', 'entity.deleted')).deliveries.map((x) => x.webhookId)).toEqual(['wh-live']);
     expect(d.running).toBe(true);
     expect(((await d.api('GET', '/health')).json as { pid: number }).pid).toBe(d.pid);
   });

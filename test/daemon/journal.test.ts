@@ -10,12 +10,13 @@ import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Delivery, Retention } from '../../src/core/delivery.js';
+import type { DeliveryView } from '../../src/core/views.js';
 import { Journal } from '../../src/journal/journal.js';
 import type { AttemptReport } from '../../src/daemon/dispatcher.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import type { AttemptRequest, AttemptResult, Transport } from '../../src/daemon/transport.js';
 import { makeTempHome, type TempHome } from '../helpers/cli.js';
-import { api, createWebhook, emitEvent, getDelivery, homeFiles, pollUntil, type DeliveryJson } from '../helpers/daemon.js';
+import { api, createWebhook, emitEvent, getDelivery, homeFiles, pollUntil, Waiters } from '../helpers/daemon.js';
 
 /**
  * A transport whose answers the test controls per host: `ok.test` succeeds, `flaky.test` answers
@@ -52,34 +53,20 @@ class FakeTransport {
 /** Attempt reports from `onAttempt`, with an event-driven wait. */
 class Attempts {
   readonly reports: AttemptReport[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
 
   readonly record = (report: AttemptReport): void => {
     this.reports.push(report);
-    for (const waiter of [...this.waiters]) waiter();
+    this.waiters.notify();
   };
 
   /** Resolves once a report for `deliveryId` with `outcome` has arrived. */
   waitFor(deliveryId: string, outcome: AttemptReport['outcome'], timeoutMs = 10_000): Promise<AttemptReport> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = this.reports.find((r) => r.delivery.deliveryId === deliveryId && r.outcome === outcome);
-        if (found) {
-          done();
-          resolve(found);
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no ${outcome} attempt of ${deliveryId} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.until(
+      () => this.reports.find((r) => r.delivery.deliveryId === deliveryId && r.outcome === outcome),
+      timeoutMs,
+      () => `no ${outcome} attempt of ${deliveryId} within ${timeoutMs} ms`,
+    );
   }
 }
 
@@ -126,10 +113,10 @@ async function stop(daemon: RunningDaemon): Promise<void> {
   await daemon.stop();
 }
 
-async function listIds(socket: string): Promise<Map<string, DeliveryJson['status']>> {
+async function listIds(socket: string): Promise<Map<string, DeliveryView['status']>> {
   const res = await api(socket, 'GET', '/api/v1/deliveries?limit=10000');
   expect(res.status).toBe(200);
-  return new Map((res.json as DeliveryJson[]).map((d) => [d.deliveryId, d.status]));
+  return new Map((res.json as DeliveryView[]).map((d) => [d.deliveryId, d.status]));
 }
 
 async function journalLines(): Promise<string[]> {

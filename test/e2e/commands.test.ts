@@ -1,19 +1,8 @@
 /** Every definition command, run as the built CLI against a temp home: happy paths and --json shapes. */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { EVENT_NAMES } from '../../src/core/events.js';
+import type { PublicWebhook } from '../../src/core/webhook.js';
 import { makeTempHome, runCli, runCliJson, STACK_LINE, type TempHome } from '../helpers/cli.js';
-
-interface WebhookJson {
-  id: string;
-  name: string;
-  description: string | null;
-  url: string;
-  events: string[];
-  secret: string | null;
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
 
 const MASK = '••••••••';
 const SECRET = 'my-own-secret-0123456789';
@@ -33,8 +22,8 @@ const cli = (...args: string[]) => runCli(args, { home });
 const cliJson = <T>(...args: string[]) => runCliJson<T>(args, { home });
 
 /** Creates a webhook through the CLI and returns its JSON view. */
-async function create(...args: string[]): Promise<WebhookJson> {
-  const result = await cliJson<WebhookJson>('create', '--json', ...args);
+async function create(...args: string[]): Promise<PublicWebhook> {
+  const result = await cliJson<PublicWebhook>('create', '--json', ...args);
   expect(result.code, result.stderr).toBe(0);
   return result.json;
 }
@@ -74,7 +63,7 @@ describe('create', () => {
   });
 
   test('--json prints the webhook object; defaults are filled in', async () => {
-    const { code, json, stderr } = await cliJson<WebhookJson>(
+    const { code, json, stderr } = await cliJson<PublicWebhook>(
       'create', '--json', '--name', '  Padded  ', '--url', 'http://localhost:4000/hook', '--events', 'entity.*, *,entity.*',
     );
     expect(code).toBe(0);
@@ -119,7 +108,7 @@ describe('create', () => {
       expect(output.stdout).not.toContain('whsec_');
       expect(output.stdout).toContain(MASK);
     }
-    const shown = await cliJson<WebhookJson>('get', 'gen', '--json', '--show-secret');
+    const shown = await cliJson<PublicWebhook>('get', 'gen', '--json', '--show-secret');
     expect(shown.json.secret).toBe(secret);
   });
 });
@@ -154,7 +143,7 @@ describe('list', () => {
   test('--json prints an array of webhook objects, secrets masked or null', async () => {
     await create('--id', 'a', '--name', 'Alpha', '--url', 'https://a.example/h', '--events', 'entity.created', '--secret', SECRET);
     await create('--id', 'b', '--name', 'Beta', '--url', 'https://b.example/h', '--events', 'variant.*');
-    const { code, json, stderr } = await cliJson<WebhookJson[]>('list', '--json');
+    const { code, json, stderr } = await cliJson<PublicWebhook[]>('list', '--json');
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(Array.isArray(json)).toBe(true);
@@ -174,11 +163,11 @@ describe('get', () => {
     expect(plain.stdout).toMatch(/^description\s+about$/m);
     expect(plain.stdout).not.toContain(SECRET);
 
-    const json = await cliJson<WebhookJson>('get', 'g', '--json');
+    const json = await cliJson<PublicWebhook>('get', 'g', '--json');
     expect(json.code).toBe(0);
     expect(json.json).toEqual({ ...created, secret: MASK });
 
-    const shown = await cliJson<WebhookJson>('get', 'g', '--json', '--show-secret');
+    const shown = await cliJson<PublicWebhook>('get', 'g', '--json', '--show-secret');
     expect(shown.json).toEqual({ ...created, secret: SECRET });
     const shownPlain = await cli('get', 'g', '--show-secret');
     expect(shownPlain.stdout).toMatch(new RegExp(`^secret\\s+${SECRET}$`, 'm'));
@@ -188,7 +177,7 @@ describe('get', () => {
 describe('update, enable, disable', () => {
   test('every flag changes what it names and keeps the rest', async () => {
     const before = await create('--id', 'u', '--name', 'Old', '--url', 'https://old.example/h', '--events', 'entity.created', '--description', 'd');
-    const result = await cliJson<WebhookJson>(
+    const result = await cliJson<PublicWebhook>(
       'update', 'u', '--json', '--name', 'New', '--url', 'https://new.example/h', '--add-events', 'entity.transition,variant.*',
       '--secret', SECRET, '--active', 'false',
     );
@@ -199,14 +188,14 @@ describe('update, enable, disable', () => {
     });
     expect(Date.parse(result.json.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
 
-    const stored = await cliJson<WebhookJson>('get', 'u', '--json', '--show-secret');
+    const stored = await cliJson<PublicWebhook>('get', 'u', '--json', '--show-secret');
     expect(stored.json).toEqual({ ...result.json, secret: SECRET });
 
-    const removed = await cliJson<WebhookJson>('update', 'u', '--json', '--remove-events', 'entity.created', '--remove-secret', '--description', '');
+    const removed = await cliJson<PublicWebhook>('update', 'u', '--json', '--remove-events', 'entity.created', '--remove-secret', '--description', '');
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.json).toMatchObject({ events: ['entity.transition', 'variant.*'], secret: null, description: null });
 
-    const replaced = await cliJson<WebhookJson>('update', 'u', '--json', '--events', 'variant.created,variant.created', '--active', 'true');
+    const replaced = await cliJson<PublicWebhook>('update', 'u', '--json', '--events', 'variant.created,variant.created', '--active', 'true');
     expect(replaced.json).toMatchObject({ events: ['variant.created'], active: true });
   });
 
@@ -224,12 +213,12 @@ describe('update, enable, disable', () => {
     expect(disabled.code).toBe(0);
     expect(disabled.stdout).toMatch(/^✔ Disabled webhook t$/m);
     expect(disabled.stdout).toMatch(/^active\s+no$/m);
-    expect((await cliJson<WebhookJson>('get', 't', '--json')).json.active).toBe(false);
+    expect((await cliJson<PublicWebhook>('get', 't', '--json')).json.active).toBe(false);
 
-    const enabled = await cliJson<WebhookJson>('enable', 't', '--json');
+    const enabled = await cliJson<PublicWebhook>('enable', 't', '--json');
     expect(enabled.code).toBe(0);
     expect(enabled.json.active).toBe(true);
-    expect((await cliJson<WebhookJson>('get', 't', '--json')).json.active).toBe(true);
+    expect((await cliJson<PublicWebhook>('get', 't', '--json')).json.active).toBe(true);
   });
 });
 
@@ -241,12 +230,12 @@ describe('delete', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^✔ Deleted webhook gone$/m);
     expect((await cli('get', 'gone')).code).toBe(1);
-    expect((await cliJson<WebhookJson[]>('list', '--json')).json.map((w) => w.id)).toEqual(['keep']);
+    expect((await cliJson<PublicWebhook[]>('list', '--json')).json.map((w) => w.id)).toEqual(['keep']);
   });
 
   test('-y --json prints what was deleted', async () => {
     await create('--id', 'd', '--name', 'D', '--url', 'https://d.example/h', '--events', '*', '--secret', SECRET);
-    const { code, json } = await cliJson<{ deleted: boolean; webhook: WebhookJson }>('delete', 'd', '-y', '--json');
+    const { code, json } = await cliJson<{ deleted: boolean; webhook: PublicWebhook }>('delete', 'd', '-y', '--json');
     expect(code).toBe(0);
     expect(json.deleted).toBe(true);
     expect(json.webhook).toMatchObject({ id: 'd', secret: MASK });
@@ -258,10 +247,10 @@ describe('global options', () => {
     const dir = `${home}/via-flag`;
     const made = await runCli(['--home', dir, 'create', '--id', 'h', '--name', 'n', '--url', 'https://e.example/h', '--events', '*']);
     expect(made.code, made.stderr).toBe(0);
-    const listed = await runCliJson<WebhookJson[]>(['list', '--json', '--home', dir]);
+    const listed = await runCliJson<PublicWebhook[]>(['list', '--json', '--home', dir]);
     expect(listed.json.map((w) => w.id)).toEqual(['h']);
     // The env home is another folder and does not have it.
-    expect((await cliJson<WebhookJson[]>('list', '--json')).json).toEqual([]);
+    expect((await cliJson<PublicWebhook[]>('list', '--json')).json).toEqual([]);
   });
 
   test('--json output is one JSON document on stdout and nothing on stderr, for every command', async () => {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { BIN, cliEnv, makeTempHome, REPO_ROOT, runCli, runCliJson, type TempHome } from '../helpers/cli.js';
+import { Waiters } from '../helpers/daemon.js';
 
 const SCRIPT = '/usr/bin/script';
 const KEY = { enter: '\r', space: ' ', down: '\u001b[B' } as const;
@@ -23,7 +24,7 @@ const quote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
 class PtySession {
   screen = '';
   private mark = 0;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private readonly child;
   readonly exited: Promise<number | null>;
 
@@ -36,7 +37,7 @@ class PtySession {
     });
     this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       this.screen += chunk;
-      for (const waiter of this.waiters) waiter();
+      this.waiters.notify();
     });
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       this.screen += chunk;
@@ -45,7 +46,7 @@ class PtySession {
     this.exited = new Promise((resolve, reject) => {
       this.child.on('error', reject);
       this.child.on('close', (code) => {
-        for (const waiter of this.waiters) waiter();
+        this.waiters.notify();
         resolve(code);
       });
     });
@@ -53,30 +54,20 @@ class PtySession {
 
   /** Resolves when `pattern` shows up after the previous match; rejects with the screen otherwise. */
   waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
+    const missing = () => `${String(pattern)} did not appear; screen:\n${JSON.stringify(this.screen)}`;
+    return this.waiters.until(
+      () => {
         const match = pattern.exec(this.screen.slice(this.mark));
         if (match) {
           this.mark += match.index + match[0].length;
-          done();
-          resolve();
-        } else if (this.child.exitCode !== null || timedOut) {
-          done();
-          reject(new Error(`${String(pattern)} did not appear; screen:\n${JSON.stringify(this.screen)}`));
+          return true;
         }
-      };
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        check();
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+        if (this.child.exitCode !== null) throw new Error(missing());
+        return undefined;
+      },
+      timeoutMs,
+      missing,
+    ).then(() => undefined);
   }
 
   async answer(prompt: RegExp, ...keys: string[]): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * Helpers for tests that run the real delivery daemon as a child process.
+ * Helpers for tests that run the real delivery daemon (or another long-running CLI command) as a
+ * child process, and talk to it over its Unix socket.
  *
  * - `startDaemonProcess({home, retryDelays: '50ms,100ms,150ms'})` spawns
  *   `node bin/sigma-hooks.js --home HOME daemon …` in the foreground, captures every stdout and
@@ -9,6 +10,8 @@
  * - `DaemonProcess` can `kill9()`, `terminate()` (SIGTERM, graceful), `pause()`/`resume()`
  *   (SIGSTOP/SIGCONT: freezes the daemon's timers so a test can change something "while a retry
  *   is pending" without racing the retry), wait for an output line, and talk to its socket.
+ * - `spawnCliProcess(args, home)` runs any other long-running command (`listen`) as a
+ *   `CliProcess`, the base of `DaemonProcess`: output captured, `waitForLine`, `stop(signal)`.
  * - `stopAllDaemons()` kills every daemon this module spawned that is still running: call it from
  *   `afterEach`. `killDetachedDaemon(home)` does the same for a daemon started by
  *   `sigma-hooks daemon start` (found through HOME/daemon.pid).
@@ -17,6 +20,8 @@
  *   JSON; `createWebhook`, `emitEvent`, `getDelivery`, `waitForDelivery` are API shortcuts.
  * - `pollUntil(fn, {timeoutMs, what})` polls until `fn` returns something other than
  *   `undefined`/`false`, or rejects naming `what` after the deadline. Use it instead of sleeps.
+ *   `Waiters` is the event-driven counterpart, for state that changes on events (output lines,
+ *   received requests): `notify()` on every change, `until(check, …)` to wait.
  * - `readJournal(home)` returns the journal's lines and parsed records.
  *
  * The daemon under test is `dist/`, so build first (`npm test` does).
@@ -27,6 +32,8 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import type { EmitAnswer } from '../../src/core/delivery.js';
+import type { DeliveryView } from '../../src/core/views.js';
 import { BIN, DIST_MAIN, REPO_ROOT, cliEnv } from './cli.js';
 
 /** Retry delays every fast test uses: 4 attempts within a few hundred ms. */
@@ -91,6 +98,54 @@ export async function pollUntil<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.what ?? 'a condition'}${detail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Event-driven waiting on state that changes on events: whoever changes the state calls
+ * `notify()`, and every pending `until()` checks again at once. No polling, no sleeps.
+ */
+export class Waiters {
+  private readonly pending = new Set<() => void>();
+
+  /** Checks every pending wait again. */
+  notify(): void {
+    for (const check of [...this.pending]) check();
+  }
+
+  /**
+   * Resolves with the first value other than `undefined` that `check` returns — checked now, on
+   * every `notify()` and once more at the deadline. Rejects with what `check` throws, at once, or
+   * after `timeoutMs` with the message `timeoutMessage()` gives.
+   */
+  until<T>(check: () => T | undefined, timeoutMs: number, timeoutMessage: () => string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const run = (atDeadline: boolean): void => {
+        let value: T | undefined;
+        try {
+          value = check();
+        } catch (error) {
+          done();
+          reject(error);
+          return;
+        }
+        if (value !== undefined) {
+          done();
+          resolve(value);
+        } else if (atDeadline) {
+          done();
+          reject(new Error(timeoutMessage()));
+        }
+      };
+      const onNotify = () => run(false);
+      const timer = setTimeout(() => run(true), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.pending.delete(onNotify);
+      };
+      this.pending.add(onNotify);
+      run(false);
+    });
   }
 }
 
@@ -254,17 +309,20 @@ function parseResponse(raw: Buffer, closed = false): SocketResponse | undefined 
   return { status, headers, text, json };
 }
 
-/** A JSON request to the daemon's API: sends `body` as JSON, sets `X-Sigma-Tenant` when given. */
-export function api(
-  socketPath: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  options: { tenant?: string } = {},
-): Promise<SocketResponse> {
-  const headers: Record<string, string> = {};
+export interface ApiOptions {
+  /** Sent as `X-Sigma-Tenant` (an empty string too). */
+  tenant?: string;
+  /** More headers; a `content-type` here replaces `application/json`. */
+  headers?: Record<string, string | number>;
+}
+
+/**
+ * A JSON request to the daemon's API: sends `body` (when given) as JSON with content-type
+ * `application/json`, sets `X-Sigma-Tenant` when `tenant` is given, and adds `headers`.
+ */
+export function api(socketPath: string, method: string, path: string, body?: unknown, options: ApiOptions = {}): Promise<SocketResponse> {
+  const headers: Record<string, string | number> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers };
   if (options.tenant !== undefined) headers['x-sigma-tenant'] = options.tenant;
-  if (body !== undefined) headers['content-type'] = 'application/json';
   return socketRequest(socketPath, {
     method,
     path,
@@ -285,52 +343,39 @@ export async function waitForHealth(socketPath: string, timeoutMs = 10_000): Pro
 }
 
 // ---------------------------------------------------------------------------------------------
-// Daemon processes
-
-export interface DaemonProcessOptions {
-  home: string;
-  /** `--retry-delays`. Default `FAST_RETRY_DELAYS`. */
-  retryDelays?: string;
-  /** `--timeout`. Default `500ms`. */
-  timeout?: string;
-  /** `--concurrency`. */
-  concurrency?: number;
-  /** `--endpoint-concurrency`. */
-  endpointConcurrency?: number;
-  /** More arguments after `daemon …`. */
-  extraArgs?: readonly string[];
-  /** Extra environment (see `cliEnv`). */
-  env?: Record<string, string | undefined>;
-}
+// Long-running CLI processes: the daemon, `listen`
 
 export interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
 
-const live = new Set<DaemonProcess>();
+/** Which output `waitForLine` looks at. */
+export type OutputStream = 'stdout' | 'stderr' | 'both';
 
-export class DaemonProcess {
-  readonly files: HomeFiles;
-  /** Every line the daemon printed on stdout, in order. */
+/**
+ * A long-running `sigma-hooks` process (a foreground daemon, `listen`): every stdout and stderr
+ * line captured as it arrives, event-driven waits for a line or the exit, and signals.
+ */
+export class CliProcess {
+  /** Every line the process printed on stdout, in order. */
   readonly stdoutLines: string[] = [];
-  /** Every line the daemon printed on stderr, in order. */
+  /** Every line the process printed on stderr, in order. */
   readonly stderrLines: string[] = [];
   /** Resolves when the process has exited (and its output is fully read). */
   readonly exited: Promise<ExitStatus>;
   private exitStatus: ExitStatus | undefined;
-  private readonly lineWaiters = new Set<() => void>();
+  private readonly text = { stdout: '', stderr: '' };
+  private readonly lineWaiters = new Waiters();
 
-  constructor(readonly child: ChildProcess, readonly home: string) {
-    this.files = homeFiles(home);
-    live.add(this);
-    this.capture(child.stdout, this.stdoutLines);
-    this.capture(child.stderr, this.stderrLines);
+  /** `label` names the process in output and failure messages. */
+  constructor(readonly child: ChildProcess, readonly home: string, readonly label: string) {
+    this.capture(child.stdout, 'stdout', this.stdoutLines);
+    this.capture(child.stderr, 'stderr', this.stderrLines);
     this.exited = new Promise((resolve) => {
       child.once('close', (code, signal) => {
         this.exitStatus = { code, signal };
-        live.delete(this);
-        this.notify();
+        this.lineWaiters.notify();
         resolve(this.exitStatus);
       });
     });
@@ -345,41 +390,39 @@ export class DaemonProcess {
     return this.exitStatus === undefined;
   }
 
-  get socket(): string {
-    return this.files.socket;
+  /** Everything printed on stdout so far, as is (a line still being written included). */
+  stdout(): string {
+    return this.text.stdout;
+  }
+
+  /** Everything printed on stderr so far, as is. */
+  stderr(): string {
+    return this.text.stderr;
   }
 
   /** Everything printed so far (stdout, then stderr), for assertion messages. */
   output(): string {
-    return `--- daemon stdout\n${this.stdoutLines.join('\n')}\n--- daemon stderr\n${this.stderrLines.join('\n')}`;
+    return `--- ${this.label} stdout\n${this.stdoutLines.join('\n')}\n--- ${this.label} stderr\n${this.stderrLines.join('\n')}`;
   }
 
-  /** Resolves with the first stdout or stderr line matching, waiting up to `timeoutMs`. */
-  waitForLine(match: RegExp | ((line: string) => boolean), timeoutMs = 10_000): Promise<string> {
+  /**
+   * Resolves with the first complete line of `stream` (default: stdout or stderr) matching,
+   * waiting up to `timeoutMs`; rejects with the output if the process exits first.
+   */
+  waitForLine(match: RegExp | ((line: string) => boolean), timeoutMs = 10_000, stream: OutputStream = 'both'): Promise<string> {
     const test = typeof match === 'function' ? match : (line: string) => match.test(line);
-    const find = () => [...this.stdoutLines, ...this.stderrLines].find(test);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const line = find();
-        if (line !== undefined) {
-          done();
-          resolve(line);
-        } else if (!this.running) {
-          done();
-          reject(new Error(`the daemon exited (${JSON.stringify(this.exitStatus)}) without printing ${String(match)}\n${this.output()}`));
+    const lines = () => (stream === 'stdout' ? this.stdoutLines : stream === 'stderr' ? this.stderrLines : [...this.stdoutLines, ...this.stderrLines]);
+    return this.lineWaiters.until(
+      () => {
+        const line = lines().find(test);
+        if (line === undefined && !this.running) {
+          throw new Error(`${this.label} exited (${JSON.stringify(this.exitStatus)}) without printing ${String(match)}\n${this.output()}`);
         }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no daemon line matched ${String(match)} within ${timeoutMs} ms\n${this.output()}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.lineWaiters.delete(check);
-      };
-      this.lineWaiters.add(check);
-      check();
-    });
+        return line;
+      },
+      timeoutMs,
+      () => `no ${this.label} line matched ${String(match)} within ${timeoutMs} ms\n${this.output()}`,
+    );
   }
 
   /** Waits for the exit, killing the process (SIGKILL) and rejecting after `timeoutMs`. */
@@ -388,7 +431,7 @@ export class DaemonProcess {
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         this.signal('SIGKILL');
-        reject(new Error(`the daemon (pid ${this.pid}) did not exit within ${timeoutMs} ms\n${this.output()}`));
+        reject(new Error(`${this.label} (pid ${this.pid}) did not exit within ${timeoutMs} ms\n${this.output()}`));
       }, timeoutMs);
     });
     try {
@@ -396,6 +439,90 @@ export class DaemonProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Sends `signal` (after SIGCONT, in case the process is paused) and waits for the exit;
+   * SIGKILL and reject after `timeoutMs`. Resolves at once if the process has already exited.
+   */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<ExitStatus> {
+    this.signal('SIGCONT');
+    this.signal(signal);
+    return this.waitForExit(timeoutMs);
+  }
+
+  protected signal(signal: NodeJS.Signals): void {
+    if (this.running) {
+      try {
+        this.child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  private capture(stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr', into: string[]): void {
+    if (!stream) return;
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      this.text[name] += chunk;
+      const text = rest + chunk;
+      const lines = text.split('\n');
+      rest = lines.pop() ?? '';
+      into.push(...lines);
+      if (lines.length > 0) this.lineWaiters.notify();
+    });
+    stream.on('end', () => {
+      if (rest !== '') into.push(rest);
+      rest = '';
+      this.lineWaiters.notify();
+    });
+  }
+}
+
+/** Spawns `sigma-hooks --home HOME ...args` (a long-running command such as `listen`) and returns at once. */
+export function spawnCliProcess(args: readonly string[], home: string): CliProcess {
+  if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} does not exist: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [BIN, '--home', home, ...args], {
+    cwd: REPO_ROOT,
+    env: cliEnv({ home }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new CliProcess(child, home, `sigma-hooks ${args.join(' ')}`);
+}
+
+export interface DaemonProcessOptions {
+  home: string;
+  /** `--retry-delays`. Default `FAST_RETRY_DELAYS`. */
+  retryDelays?: string;
+  /** `--timeout`. Default `500ms`; `null` passes none (the daemon's own default, 10 s). */
+  timeout?: string | null;
+  /** `--concurrency`. */
+  concurrency?: number;
+  /** `--endpoint-concurrency`. */
+  endpointConcurrency?: number;
+  /** More arguments after `daemon …`. */
+  extraArgs?: readonly string[];
+  /** Extra environment (see `cliEnv`). */
+  env?: Record<string, string | undefined>;
+}
+
+const live = new Set<DaemonProcess>();
+
+/** A foreground daemon: a `CliProcess` that also knows its home's files and speaks to its socket. */
+export class DaemonProcess extends CliProcess {
+  readonly files: HomeFiles;
+
+  constructor(child: ChildProcess, home: string) {
+    super(child, home, 'daemon');
+    this.files = homeFiles(home);
+    live.add(this);
+    void this.exited.then(() => live.delete(this));
+  }
+
+  get socket(): string {
+    return this.files.socket;
   }
 
   /** Resolves once `/health` answers; rejects with the output if the daemon exits first. */
@@ -412,17 +539,13 @@ export class DaemonProcess {
   }
 
   /** kill -9: no cleanup at all, exactly like a crash. Resolves on exit. */
-  async kill9(): Promise<ExitStatus> {
-    this.signal('SIGCONT');
-    this.signal('SIGKILL');
-    return this.waitForExit();
+  kill9(): Promise<ExitStatus> {
+    return this.stop('SIGKILL');
   }
 
   /** SIGTERM (graceful stop) and wait for the exit; SIGKILL and reject after `timeoutMs`. */
-  async terminate(timeoutMs = 10_000): Promise<ExitStatus> {
-    this.signal('SIGCONT');
-    this.signal('SIGTERM');
-    return this.waitForExit(timeoutMs);
+  terminate(timeoutMs = 10_000): Promise<ExitStatus> {
+    return this.stop('SIGTERM', timeoutMs);
   }
 
   /** SIGSTOP: the daemon stops running (its timers do not fire) until `resume()`. */
@@ -441,40 +564,8 @@ export class DaemonProcess {
   }
 
   /** A JSON request to this daemon's API. */
-  api(method: string, path: string, body?: unknown, options: { tenant?: string } = {}): Promise<SocketResponse> {
+  api(method: string, path: string, body?: unknown, options: ApiOptions = {}): Promise<SocketResponse> {
     return api(this.socket, method, path, body, options);
-  }
-
-  private signal(signal: NodeJS.Signals): void {
-    if (this.running) {
-      try {
-        this.child.kill(signal);
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-
-  private capture(stream: NodeJS.ReadableStream | null, into: string[]): void {
-    if (!stream) return;
-    let rest = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const text = rest + chunk;
-      const lines = text.split('\n');
-      rest = lines.pop() ?? '';
-      into.push(...lines);
-      if (lines.length > 0) this.notify();
-    });
-    stream.on('end', () => {
-      if (rest !== '') into.push(rest);
-      rest = '';
-      this.notify();
-    });
-  }
-
-  private notify(): void {
-    for (const waiter of [...this.lineWaiters]) waiter();
   }
 }
 
@@ -482,7 +573,7 @@ export class DaemonProcess {
 export function daemonArgs(options: DaemonProcessOptions): string[] {
   const args = [BIN, '--home', options.home, '--no-color', 'daemon'];
   args.push('--retry-delays', options.retryDelays ?? FAST_RETRY_DELAYS);
-  args.push('--timeout', options.timeout ?? '500ms');
+  if (options.timeout !== null) args.push('--timeout', options.timeout ?? '500ms');
   if (options.concurrency !== undefined) args.push('--concurrency', String(options.concurrency));
   if (options.endpointConcurrency !== undefined) args.push('--endpoint-concurrency', String(options.endpointConcurrency));
   args.push(...(options.extraArgs ?? []));
@@ -571,39 +662,6 @@ export async function readJournal(home: string): Promise<JournalContents> {
 // ---------------------------------------------------------------------------------------------
 // API shortcuts (what most daemon tests do over and over)
 
-/** A delivery as `GET /api/v1/deliveries/:id` and `deliveries show --json` return it. */
-export interface DeliveryJson {
-  deliveryId: string;
-  eventId: string;
-  event: string;
-  webhookId: string;
-  tenant: string;
-  status: 'pending' | 'delivering' | 'succeeded' | 'retrying' | 'failed' | 'cancelled';
-  createdAt: string;
-  timestamp: string;
-  attemptCount: number;
-  lastAttempt: AttemptJson | null;
-  attempts?: AttemptJson[];
-  nextAttemptAt?: string;
-  cancelReason?: string;
-  body?: string;
-}
-
-export interface AttemptJson {
-  attempt: number;
-  startedAt: string;
-  durationMs: number;
-  statusCode?: number;
-  error?: string;
-  responseBody?: string;
-}
-
-/** What `POST /events` and `emit --json` answer. */
-export interface EmitJson {
-  eventId: string;
-  deliveries: Array<{ deliveryId: string; webhookId: string }>;
-}
-
 export interface WebhookInput {
   id: string;
   url: string;
@@ -627,30 +685,30 @@ export async function emitEvent(
   event: string,
   data: Record<string, unknown> = {},
   options: { tenant?: string; idempotencyKey?: string } = {},
-): Promise<EmitJson> {
+): Promise<EmitAnswer> {
   const body: Record<string, unknown> = { event, data };
   if (options.idempotencyKey !== undefined) body.idempotencyKey = options.idempotencyKey;
   const res = await api(socketPath, 'POST', '/events', body, options.tenant === undefined ? {} : { tenant: options.tenant });
   if (res.status !== 202) throw new Error(`POST /events answered ${res.status}: ${res.text}`);
-  return res.json as EmitJson;
+  return res.json as EmitAnswer;
 }
 
-/** `GET /api/v1/deliveries/:id` (throws unless 200). */
-export async function getDelivery(socketPath: string, deliveryId: string, options: { tenant?: string } = {}): Promise<DeliveryJson> {
+/** `GET /api/v1/deliveries/:id` (throws unless 200): the detail view, with `attempts` and `body`. */
+export async function getDelivery(socketPath: string, deliveryId: string, options: { tenant?: string } = {}): Promise<DeliveryView> {
   const res = await api(socketPath, 'GET', `/api/v1/deliveries/${encodeURIComponent(deliveryId)}`, undefined, options);
   if (res.status !== 200) throw new Error(`GET delivery ${deliveryId} answered ${res.status}: ${res.text}`);
-  return res.json as DeliveryJson;
+  return res.json as DeliveryView;
 }
 
 /** Polls a delivery until `predicate` holds (default: it has reached `status`). */
 export function waitForDelivery(
   socketPath: string,
   deliveryId: string,
-  status: DeliveryJson['status'] | ((delivery: DeliveryJson) => boolean),
+  status: DeliveryView['status'] | ((delivery: DeliveryView) => boolean),
   timeoutMs = 10_000,
-): Promise<DeliveryJson> {
-  const predicate = typeof status === 'function' ? status : (d: DeliveryJson) => d.status === status;
-  let last: DeliveryJson | undefined;
+): Promise<DeliveryView> {
+  const predicate = typeof status === 'function' ? status : (d: DeliveryView) => d.status === status;
+  let last: DeliveryView | undefined;
   return pollUntil(
     async () => {
       last = await getDelivery(socketPath, deliveryId);

@@ -20,6 +20,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Waiters } from './daemon.js';
 
 export interface Behavior {
   /** Status of the answer (after `failFirst` is used up). Default 200. */
@@ -77,7 +78,7 @@ export class Receiver {
   private readonly behaviors = new Map<string, Behavior>();
   private defaultBehavior: Behavior = {};
   private readonly seenPerDelivery = new Map<string, number>();
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -142,32 +143,11 @@ export class Receiver {
    * new or closed request); rejects after `timeoutMs` with a summary of what arrived.
    */
   waitFor(predicate: Predicate, timeoutMs = 10_000, what = 'the expected requests'): Promise<RecordedRequest[]> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        let ok = false;
-        try {
-          ok = predicate(this.requests);
-        } catch (error) {
-          done();
-          reject(error);
-          return;
-        }
-        if (ok) {
-          done();
-          resolve(this.requests);
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`receiver ${this.url}: timed out after ${timeoutMs} ms waiting for ${what}; got ${this.summary()}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.until(
+      () => (predicate(this.requests) ? this.requests : undefined),
+      timeoutMs,
+      () => `receiver ${this.url}: timed out after ${timeoutMs} ms waiting for ${what}; got ${this.summary()}`,
+    );
   }
 
   /** Resolves with the first `count` requests of `deliveryId` once they have arrived. */
@@ -229,11 +209,11 @@ export class Receiver {
       };
       res.once('close', () => {
         recorded.closedAt = Date.now();
-        this.notify();
+        this.waiters.notify();
       });
       this.requests.push(recorded);
       this.answer(recorded, res);
-      this.notify();
+      this.waiters.notify();
     });
   }
 
@@ -271,10 +251,6 @@ export class Receiver {
     } else {
       send();
     }
-  }
-
-  private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
   }
 }
 
