@@ -205,6 +205,9 @@ export class Dispatcher {
     const body = buildBody(delivery);
     const headers = buildHeaders(delivery, number, body, webhook.secret, version);
     const result = await this.options.transport({ url: webhook.url, headers, body, timeoutMs });
+    // Cut off by a stop after its grace period: the attempt stays `delivering` on disk and is
+    // made again after the restart, rather than being recorded as a failure it was not.
+    if (this.stopped && 'error' in result) return;
     const endedAt = now();
 
     const ok = 'statusCode' in result && isSuccessStatus(result.statusCode);

@@ -47,6 +47,8 @@ export async function run(ctx: CommandContext, action: string | undefined, flags
 
 async function foreground(ctx: CommandContext, settings: ReturnType<typeof parseDaemonFlags>): Promise<void> {
   const { startDaemon } = await import('../../daemon/daemon.js');
+  const { createWorkerTransport } = await import('../../daemon/worker-transport.js');
+  const delivery = createWorkerTransport();
   const style = styleOf(ctx);
   const stamp = () => new Date().toISOString();
   const logs = batchLines((text) => ctx.out.print(text));
@@ -56,6 +58,7 @@ async function foreground(ctx: CommandContext, settings: ReturnType<typeof parse
     ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
     ...(settings.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
     ...(settings.endpointConcurrency === undefined ? {} : { endpointConcurrency: settings.endpointConcurrency }),
+    transport: delivery.transport,
     onAttempt: (report) => logs.line(renderAttemptLine(report, style)),
     log: (line) => logs.line(`${stamp()} ${line}`),
   });
@@ -67,6 +70,7 @@ async function foreground(ctx: CommandContext, settings: ReturnType<typeof parse
   logs.flush();
   ctx.out.print(`${stamp()} stopping: attempts in flight may finish; everything else stays pending on disk`);
   await daemon.stop();
+  await delivery.close();
   logs.flush();
   ctx.out.print(`${stamp()} stopped`);
   // Whatever a receiver left open (keep-alive sockets, a hung response) must not keep us alive.
