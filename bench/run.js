@@ -240,7 +240,7 @@ try {
     ['(b) bare got loop POSTs/s (ceiling)', fmt(ceiling), `best of two runs: ${fmt(base1.perSecond)}, ${fmt(base2.perSecond)}`],
     ['    ratio a/b', fmt(e2e.perSecond / ceiling, 2), 'target ≥ 0.80'],
     ['(c) emissions accepted/s', fmt(accepted), `each fanned out to ${WEBHOOKS} webhooks, fsynced before the 202; target ≥ 3,000`],
-    ['    … while delivering flat out', fmt(e2e.acceptedPerSecond), 'the same, during (a): acceptance and delivery share one core'],
+    ['    … while delivering flat out', fmt(e2e.acceptedPerSecond), 'the same, measured during (a)'],
     ['(d) daemon peak RSS during (a)', `${fmt(Math.max(e2e1.peakRssMiB, e2e2.peakRssMiB), 1)} MiB`, ''],
     ['(e) restart over pending journal', `${fmt(rs.pendingStartMs)} ms`, `${fmt(rs.pending)} pending; empty journal: ${fmt(rs.emptyStartMs)} ms (×${fmt(rs.pendingStartMs / rs.emptyStartMs, 1)}); target ≤ 3,000 ms`],
     ['    RSS with those pending', `${fmt(rs.pendingRssMiB, 1)} MiB`, `peak ${fmt(rs.pendingPeakMiB, 1)} MiB; empty daemon ${fmt(rs.emptyRssMiB, 1)} MiB; target ≤ 200 MiB`],
