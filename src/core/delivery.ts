@@ -170,6 +170,8 @@ export function applyRecord(state: JournalState, record: JournalRecord): Deliver
       return undefined;
     }
   }
+  // Only reachable with a line written by something else: report it rather than skip it.
+  throw new JournalRecordError(`unknown record type ${JSON.stringify((record as { t?: unknown }).t)}`);
 }
 
 function mustFind(state: JournalState, id: string): Delivery {

@@ -66,6 +66,7 @@ describe('applyRecord', () => {
     ['a delivery of an unknown event', delivery('d1', 'nope')],
     ['an attempt of an unknown delivery', failedAttempt('ghost', 1, null)],
     ['a cancel of an unknown delivery', { t: 'cancel', id: 'ghost', reason: 'x', at: 0 } as JournalRecord],
+    ['a record of an unknown type', { t: 'mystery' } as unknown as JournalRecord],
   ])('%s is refused', (_name, record) => {
     expect(() => replay([record])).toThrow(JournalRecordError);
   });
