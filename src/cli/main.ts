@@ -221,8 +221,9 @@ function collect(value: string, previous: string[]): string[] {
 function report(error: unknown, opts: { stderr: NodeJS.WriteStream; debug: boolean; color: boolean }): number {
   if (error instanceof CommanderError) {
     // Commander already printed its message; help and version are successful exits.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-    return 2;
+    // Commander already printed its message. Asked-for help and version exit 0; help shown
+    // because no command was given is bad usage.
+    return error.exitCode === 0 ? 0 : 2;
   }
   const red = (s: string) => (opts.color ? `\u001b[31m${s}\u001b[39m` : s);
   const dim = (s: string) => (opts.color ? `\u001b[2m${s}\u001b[22m` : s);
