@@ -31,6 +31,7 @@ const VALID = ['--name', 'n', '--url', 'https://e.example/h', '--events', 'entit
 type Case = [label: string, args: string[], code: number, stderr: RegExp[], env?: Record<string, string>];
 
 const cases: Case[] = [
+  ['no command at all', [], 2, [/Usage: sigma-hooks/]],
   // create: missing flags, without a terminal
   ['create without any flag', ['create'], 2, [/missing required flags --name, --url, --events/]],
   ['create without --events', ['create', '--name', 'n', '--url', 'https://e.example/h'], 2, [/missing required flag --events(?!,)/]],
