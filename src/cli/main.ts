@@ -220,7 +220,6 @@ function collect(value: string, previous: string[]): string[] {
 /** The single catch site: user errors become a message and an exit code, never a stack trace. */
 function report(error: unknown, opts: { stderr: NodeJS.WriteStream; debug: boolean; color: boolean }): number {
   if (error instanceof CommanderError) {
-    // Commander already printed its message; help and version are successful exits.
     // Commander already printed its message. Asked-for help and version exit 0; help shown
     // because no command was given is bad usage.
     return error.exitCode === 0 ? 0 : 2;

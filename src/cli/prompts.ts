@@ -43,6 +43,11 @@ export const PLAIN_PROMPT_THEME = {
   icon: { checked: '◉' },
 };
 
+/** Prompt config for the colour setting: inquirer's own theme, or the plain one. */
+export function promptTheme(color: boolean): { theme?: typeof PLAIN_PROMPT_THEME } {
+  return color ? {} : { theme: PLAIN_PROMPT_THEME };
+}
+
 /** Ctrl-C at a prompt is the user's choice, not a crash: it becomes a cancelled operation (exit 1). */
 export async function cancellable<T>(prompt: () => Promise<T>): Promise<T> {
   try {
@@ -64,7 +69,7 @@ export function promptForMissing(
 }
 
 async function askForMissing(options: CreateOptions, io: Context, color: boolean): Promise<CreateOptions> {
-  const themed = color ? {} : { theme: PLAIN_PROMPT_THEME };
+  const themed = promptTheme(color);
   const filled: CreateOptions = { ...options };
   if (filled.name === undefined) {
     filled.name = await input({ message: 'Name', validate: (v) => fieldProblem('name', v) ?? true, ...themed }, io);

@@ -13,11 +13,11 @@ export async function run(ctx: CommandContext, id: string, options: { yes?: bool
       });
     }
     const { confirm } = await import('@inquirer/prompts');
-    const { cancellable, PLAIN_PROMPT_THEME } = await import('../prompts.js');
+    const { cancellable, promptTheme } = await import('../prompts.js');
     const sure = await cancellable(() => confirm({
       message: `Delete webhook ${existing.id} (${existing.name}, ${existing.url})?`,
       default: false,
-      ...(ctx.out.color.level > 0 ? {} : { theme: PLAIN_PROMPT_THEME }),
+      ...promptTheme(ctx.out.color.level > 0),
     }));
     if (!sure) throw new OperationError('not deleted: cancelled at the prompt');
   }
