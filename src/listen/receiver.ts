@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySignature } from '../core/signature.js';
@@ -72,7 +73,7 @@ export function startReceiver(options: ReceiverOptions, onReceived: (r: Received
         }
         const status = decideStatus(timesSeen, options);
         const attempt = Number(header(req, 'x-sigma-attempt'));
-        if (options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+        if (options.delayMs > 0) await sleep(options.delayMs);
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ received: status < 300, seq: number }));
         onReceived({

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -127,7 +128,7 @@ async function start(ctx: CommandContext, flags: DaemonFlags): Promise<void> {
           { hint: tail ? `Last lines of ${ctx.paths.log}:\n${tail}` : `See ${ctx.paths.log}` },
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
   } finally {
     spinner?.stop();
@@ -165,7 +166,7 @@ async function stop(ctx: CommandContext): Promise<void> {
       ctx.out.note(`the daemon did not stop within ${STOP_TIMEOUT_MS / 1000}s; killed it (pending work is safe on disk)`);
       break;
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   ctx.out.print(`daemon stopped (pid ${running.pid})`);
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FINISHED, type DeliveryStatus, type EmitAnswer } from '../../core/delivery.js';
 import { OperationError, UsageError, quote } from '../../core/errors.js';
 import { EVENT_NAMES, isEventName, sampleData } from '../../core/events.js';
@@ -82,7 +83,7 @@ export async function run(ctx: CommandContext, event: string, options: EmitOptio
           spinner.text = `${deliveryId} ${view.status} (attempt ${view.attemptCount}${last})`;
         }
       }
-      if (outcomes.size < answer.deliveries.length) await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+      if (outcomes.size < answer.deliveries.length) await sleep(WAIT_POLL_MS);
     }
   } finally {
     spinner?.stop();
